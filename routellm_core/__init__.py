@@ -1,0 +1,45 @@
+"""routellm_core: routers that score prompts and decide strong vs weak model per call.
+
+    from routellm_core import load_router
+    router = load_router("mf")          # bundled default, offline
+    router.score("Prove that sqrt(2) is irrational")   # P(strong is clearly better), in [0, 1]
+    router.route("hi", threshold=0.4)   # RoutingDecision(model="weak", ...)
+
+Importing this package is light: numpy only. Embedders and training libraries load on first use.
+"""
+
+from __future__ import annotations
+
+from routellm_core.decision import RoutingDecision, RoutingPolicy
+from routellm_core.errors import (
+    CheckpointError,
+    ConfigError,
+    DataFormatError,
+    EmbedderMismatchError,
+    InvalidPromptError,
+    RouteLLMError,
+    RoutingError,
+    UnknownModelError,
+    UnknownRouterError,
+)
+from routellm_core.registry import available_routers, load_router
+from routellm_core.routers.base import Router
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CheckpointError",
+    "ConfigError",
+    "DataFormatError",
+    "EmbedderMismatchError",
+    "InvalidPromptError",
+    "RouteLLMError",
+    "Router",
+    "RoutingDecision",
+    "RoutingError",
+    "RoutingPolicy",
+    "UnknownModelError",
+    "UnknownRouterError",
+    "available_routers",
+    "load_router",
+]

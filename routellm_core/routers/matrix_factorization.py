@@ -1,0 +1,147 @@
+"""``mf``: matrix-factorization router (the RouteLLM paper's best all-round router).
+
+Each model m has a learned embedding ``P[m]`` (k dims, L2-normalised) and bias ``b[m]``; a prompt
+embedding x (from the embedder) is projected to k dims, ``h = W x`` (optionally through one
+hidden ReLU layer). The model's quality on the prompt is ``s(m, x) = c . (P[m] * h) + b[m]`` and
+P(a beats b) = sigmoid(s(a, x) - s(b, x)), trained with the Bradley-Terry loss (binary
+cross-entropy, ties as 0.5) over every battle. Because every model in the battles gets an
+embedding, any pair of known models can be scored, not only the default strong/weak pair.
+
+Inference is numpy only: for a fixed pair the score reduces to one dot product per prompt.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from routellm_core.errors import ConfigError
+from routellm_core.routers.base import Router
+from routellm_core.routers.embedding_router import check_dim, model_index, sigmoid
+
+
+class MatrixFactorizationRouter(Router):
+    """Parameters: ``dim`` (k, model-embedding size), ``hidden`` (0 = linear projection as in
+    the paper, else the width of one ReLU layer), ``epochs``, ``lr``, ``weight_decay``,
+    ``batch_size``, ``seed``, ``embedder`` (name or object)."""
+
+    name: ClassVar[str] = "mf"
+
+    def __init__(
+        self,
+        *,
+        embedder: Any = None,
+        strong_model: str | None = None,
+        weak_model: str | None = None,
+        dim: int = 64,
+        hidden: int = 0,
+        epochs: int = 30,
+        lr: float = 3e-3,
+        weight_decay: float = 1e-4,
+        batch_size: int = 256,
+        dropout: float = 0.1,
+        seed: int = 0,
+        show_progress: bool = True,
+    ) -> None:
+        super().__init__(embedder=embedder, strong_model=strong_model, weak_model=weak_model, seed=seed)
+        self.dim = dim
+        self.hidden = hidden
+        self.epochs = epochs
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.dropout = dropout
+        self.show_progress = show_progress
+        self.models_: list[str] = []
+        self.weights_: dict[str, np.ndarray] = {}
+        self._pair_cache: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, float]] = {}
+
+    def _extra_params(self) -> dict[str, Any]:
+        return {
+            "dim": self.dim,
+            "hidden": self.hidden,
+            "epochs": self.epochs,
+            "lr": self.lr,
+            "weight_decay": self.weight_decay,
+            "batch_size": self.batch_size,
+            "dropout": self.dropout,
+        }
+
+    def known_models(self) -> list[str]:
+        return list(self.models_)
+
+    # ------------------------------------------------------------------ training
+    def _fit(self, battles: Any) -> None:
+        from routellm_core.training import train_mf
+
+        prompts = battles.unique_prompts()
+        index = {p: i for i, p in enumerate(prompts)}
+        emb = self.embed(prompts)
+        self.models_ = battles.models()
+        midx = {m: i for i, m in enumerate(self.models_)}
+        self.weights_ = train_mf(
+            emb,
+            prompt_idx=np.array([index[p] for p in battles.prompts], dtype=np.int64),
+            a_idx=np.array([midx[m] for m in battles.model_a], dtype=np.int64),
+            b_idx=np.array([midx[m] for m in battles.model_b], dtype=np.int64),
+            outcome=battles.outcome,
+            weight=battles.weight,
+            n_models=len(self.models_),
+            dim=self.dim,
+            hidden=self.hidden,
+            epochs=self.epochs,
+            lr=self.lr,
+            weight_decay=self.weight_decay,
+            batch_size=self.batch_size,
+            dropout=self.dropout,
+            seed=self.seed,
+            show_progress=self.show_progress,
+        )
+        self._pair_cache.clear()
+
+    # ------------------------------------------------------------------ inference
+    def _pair_head(self, strong: str, weak: str) -> tuple[np.ndarray, np.ndarray, float]:
+        """Vector v (k) and bias such that logit = h(x) . v + bias for this pair."""
+        key = (strong, weak)
+        head = self._pair_cache.get(key)
+        if head is None:
+            i = model_index(self.models_, strong, "strong", self.name)
+            j = model_index(self.models_, weak, "weak", self.name)
+            P = self.weights_["model_embeddings"]
+            P = P / np.maximum(np.linalg.norm(P, axis=1, keepdims=True), 1e-12)
+            c = self.weights_["classifier"]
+            b = self.weights_["model_bias"]
+            v = (P[i] - P[j]) * c
+            folded = self.weights_["proj"].T @ v if self.hidden == 0 else v
+            head = (folded, v, float(b[i] - b[j]))
+            self._pair_cache[key] = head
+        return head
+
+    def _score(self, prompts: list[str], strong: str | None, weak: str | None) -> np.ndarray:
+        if not self.weights_:
+            raise ConfigError("this mf router is not trained; call fit(battles) or load a checkpoint.")
+        folded, v, bias = self._pair_head(strong, weak)  # type: ignore[arg-type]
+        emb = self.embed(prompts)
+        check_dim(emb, int(self.weights_["proj"].shape[1]), self.get_embedder().name)
+        if self.hidden == 0:
+            logits = emb @ folded + bias
+        else:
+            h = np.maximum(emb @ self.weights_["proj"].T + self.weights_["proj_bias"], 0.0)
+            h = h @ self.weights_["proj2"].T
+            logits = h @ v + bias
+        return sigmoid(logits.astype(np.float64))
+
+    # ------------------------------------------------------------------ persistence
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return {"models": self.models_}, {k: v.astype(np.float32) for k, v in self.weights_.items()}
+
+    def _set_state(self, config: dict[str, Any], tensors: dict[str, np.ndarray]) -> None:
+        self.models_ = list(config["models"])
+        needed = ["model_embeddings", "classifier", "model_bias", "proj"] + (
+            ["proj_bias", "proj2"] if self.hidden else []
+        )
+        self.weights_ = {k: np.asarray(tensors[k], dtype=np.float32) for k in needed}
+        if self.weights_["model_embeddings"].shape[0] != len(self.models_):
+            raise KeyError("model_embeddings (rows differ from the model list)")
+        self._pair_cache.clear()
