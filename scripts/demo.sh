@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Set up (if needed) and route a handful of prompts with the bundled default router, offline.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+HF_HUB_OFFLINE=1 .venv/bin/routellm demo "$@"
