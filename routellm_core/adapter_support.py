@@ -32,18 +32,24 @@ def routing_metadata(
 ) -> dict[str, Any]:
     """The routing dict attached to every routed response.
 
-    ``{"model": "strong"|"weak", "model_name": ..., "score": ..., "threshold": ..., "router": ...}``
-    where ``model`` and ``model_name`` name the model that answered. When a fallback made the
-    other model answer (``answered_by`` differs from the decision), ``"fallback": True``,
-    ``"routed_to"`` (the model the router chose) and ``"fallback_error"`` (the chosen model's
-    error, as ``"Type: message"``) are added.
+    ``{"model": "strong"|"weak", "model_name": ..., "score": ..., "threshold": ..., "router": ...}``:
+    ``model``/``score``/``threshold``/``router`` are the router's decision and ``model_name`` names
+    the model that answered. When a fallback made the other model answer (``answered_by``
+    differs from the decision), ``"fallback": True``, ``"answered_by"`` (``"strong"``/``"weak"``)
+    and ``"fallback_error"`` (the chosen model's error, ``"Type: message"``, at most 500
+    characters) are added.
     """
     out = decision.to_dict()
     out["model_name"] = model_name
     if answered_by is not None and answered_by != decision.model:
-        out["model"] = answered_by
         out["fallback"] = True
-        out["routed_to"] = decision.model
+        out["answered_by"] = answered_by
         if error is not None:
-            out["fallback_error"] = f"{type(error).__name__}: {error}"
+            out["fallback_error"] = f"{type(error).__name__}: {error}"[:500]
     return out
+
+
+def answering_model(routing: dict[str, Any]) -> str | None:
+    """Which side (``"strong"``/``"weak"``) produced a response, from its routing dict."""
+    side = routing.get("answered_by") or routing.get("model")
+    return side if side in (STRONG, WEAK) else None

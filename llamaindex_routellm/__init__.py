@@ -1,0 +1,31 @@
+"""llamaindex_routellm: RouteLLM routing for LlamaIndex.
+
+    from llamaindex_routellm import RoutedLLM, route_on_query
+    llm = RoutedLLM(strong=Anthropic(model="claude-sonnet-4-5"), weak=OpenAI(model="gpt-4o-mini"),
+                    router="mf", strong_fraction=0.3, route_on=route_on_query)
+    Settings.llm = llm
+    resp = llm.chat(messages); resp.additional_kwargs["routing"]   # {"model": "weak", ...}
+
+All routing decisions come from ``routellm_core``. Importing this package loads LlamaIndex core
+and numpy only; the router and its embedder load when a RoutedLLM is built.
+"""
+
+from __future__ import annotations
+
+from llamaindex_routellm.context import current_prompt_args, current_routing_text, routing_text
+from llamaindex_routellm.events import RoutingDecisionEvent, RoutingFallbackEvent
+from llamaindex_routellm.llm import RoutedLLM, latest_user_text
+from llamaindex_routellm.query_engine import RoutingQueryEngine, route_on_prompt_var, route_on_query
+
+__all__ = [
+    "RoutedLLM",
+    "RoutingDecisionEvent",
+    "RoutingFallbackEvent",
+    "RoutingQueryEngine",
+    "current_prompt_args",
+    "current_routing_text",
+    "latest_user_text",
+    "route_on_prompt_var",
+    "route_on_query",
+    "routing_text",
+]

@@ -1,0 +1,68 @@
+"""Context variables that tell a RoutedLLM what to score (safe across threads and async tasks).
+
+- ``routing_text(text)``: inside this block every RoutedLLM call scores ``text`` instead of the
+  messages it is given (what ``RoutingQueryEngine`` sets around a query).
+- ``current_prompt_args()``: the template variables of the ``predict``/``stream``/
+  ``structured_predict`` call in progress on a RoutedLLM (e.g. ``{"query_str": ..., "context_str":
+  ...}`` inside a query engine); ``route_on`` hooks read them.
+
+Each asyncio task and each ``contextvars``-copying thread sees its own values, so concurrent
+queries never see each other's text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+_ROUTING_TEXT: ContextVar[str | None] = ContextVar("routellm_routing_text", default=None)
+_PROMPT_ARGS: ContextVar[Mapping[str, Any] | None] = ContextVar("routellm_prompt_args", default=None)
+#: what the default scorer uses instead of the latest user message (set by structured_predict:
+#: the prompt as written, without the output-format instructions LlamaIndex appends)
+_DEFAULT_TEXT: ContextVar[str | None] = ContextVar("routellm_default_text", default=None)
+
+
+@contextmanager
+def routing_text(text: str | None) -> Iterator[None]:
+    """Score ``text`` for every RoutedLLM call made inside the block (``None``: no override)."""
+    token = _ROUTING_TEXT.set(text)
+    try:
+        yield
+    finally:
+        _ROUTING_TEXT.reset(token)
+
+
+def current_routing_text() -> str | None:
+    """The text set by the innermost ``routing_text`` block, or None."""
+    return _ROUTING_TEXT.get()
+
+
+@contextmanager
+def prompt_args_scope(prompt_args: Mapping[str, Any]) -> Iterator[None]:
+    """Record the template variables of the prompt being predicted (used by RoutedLLM)."""
+    token = _PROMPT_ARGS.set(dict(prompt_args))
+    try:
+        yield
+    finally:
+        _PROMPT_ARGS.reset(token)
+
+
+@contextmanager
+def default_text_scope(text: str | None) -> Iterator[None]:
+    """Inside the block, score ``text`` where the latest user message would be scored."""
+    token = _DEFAULT_TEXT.set(text)
+    try:
+        yield
+    finally:
+        _DEFAULT_TEXT.reset(token)
+
+
+def current_default_text() -> str | None:
+    return _DEFAULT_TEXT.get()
+
+
+def current_prompt_args() -> Mapping[str, Any]:
+    """Template variables of the RoutedLLM ``predict``-style call in progress (empty if none)."""
+    return _PROMPT_ARGS.get() or {}
