@@ -242,6 +242,11 @@ def read_golden(paths: str | Path | Sequence[str | Path], *, drop_contaminated: 
     return rows
 
 
+def _outcome(score_a: float, score_b: float) -> float:
+    """Battle outcome of two benchmark scores: 1 if a is higher, 0 if b is, 0.5 if equal."""
+    return 1.0 if score_a > score_b else 0.0 if score_a < score_b else 0.5
+
+
 def golden_to_battles(
     rows: Sequence[GoldenRow], strong: str, weak: str, *, weight: float = 1.0
 ) -> Battles:
@@ -254,11 +259,10 @@ def golden_to_battles(
                 f"benchmark row {r.id!r} has no score for {strong!r} and/or {weak!r} "
                 f"(it has {', '.join(sorted(r.scores))}); pass --strong/--weak names from the file."
             )
-        s, w = r.scores[strong], r.scores[weak]
         prompts.append(r.prompt)
         ma.append(strong)
         mb.append(weak)
-        out.append(1.0 if s > w else 0.0 if s < w else 0.5)
+        out.append(_outcome(r.scores[strong], r.scores[weak]))
     return Battles(prompts, ma, mb, np.asarray(out), np.full(len(prompts), float(weight)))
 
 
@@ -269,9 +273,8 @@ def golden_to_all_pair_battles(rows: Sequence[GoldenRow], *, weight: float = 1.0
         names = sorted(r.scores)
         for i, a in enumerate(names):
             for b in names[i + 1 :]:
-                sa, sb = r.scores[a], r.scores[b]
                 prompts.append(r.prompt)
                 ma.append(a)
                 mb.append(b)
-                out.append(1.0 if sa > sb else 0.0 if sa < sb else 0.5)
+                out.append(_outcome(r.scores[a], r.scores[b]))
     return Battles(prompts, ma, mb, np.asarray(out), np.full(len(prompts), float(weight)))
