@@ -94,7 +94,13 @@ def cmd_route(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from routellm_core.data import Battles, golden_to_battles, read_battles, read_golden
+    from routellm_core.data import (
+        Battles,
+        golden_to_all_pair_battles,
+        golden_to_battles,
+        read_battles,
+        read_golden,
+    )
     from routellm_core.registry import router_class
 
     if not args.battles and not args.golden:
@@ -108,14 +114,20 @@ def cmd_train(args: argparse.Namespace) -> int:
         data["battles"].append({"file": Path(path).name, "rows": len(b), "prompts": len(b.unique_prompts())})
     heldout_prompts: list[str] = []
     if args.golden:
-        if not args.strong or not args.weak:
-            raise RouteLLMError("--golden needs --strong and --weak: the model names in the files' scores.")
+        if not args.golden_all_pairs and (not args.strong or not args.weak):
+            raise RouteLLMError(
+                "--golden needs --strong and --weak (the model names in the files' scores), "
+                "or --golden-all-pairs to train on every pair of scored models."
+            )
         for path in args.golden:
             rows = read_golden(path)
             seen = [r for r in rows if not _holdout(r.prompt, args.golden_holdout)]
             held = [r for r in rows if _holdout(r.prompt, args.golden_holdout)]
             heldout_prompts.extend(r.prompt for r in held)
-            gb = golden_to_battles(seen, args.strong, args.weak, weight=args.golden_weight)
+            if args.golden_all_pairs:
+                gb = golden_to_all_pair_battles(seen, weight=args.golden_weight)
+            else:
+                gb = golden_to_battles(seen, args.strong, args.weak, weight=args.golden_weight)
             parts.append(gb)
             data["golden"].append(
                 {
@@ -245,6 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weak", help="weak model name (needed with --golden)")
     p.add_argument("--battles-weight", type=float, default=1.0, help="loss weight of each preference battle")
     p.add_argument("--golden-weight", type=float, default=1.0, help="loss weight of each golden battle")
+    p.add_argument("--golden-all-pairs", action="store_true", help="turn each golden row into battles between every pair of its scored models (multi-model files)")
     p.add_argument("--golden-holdout", type=float, default=0.0, help="share of golden prompts (0..1) never trained on, chosen by prompt hash")
     p.add_argument("--embedder", help="embedder name (default: minilm-static)")
     p.add_argument("--epochs", type=int)

@@ -17,6 +17,7 @@ ROUTER_CLASSES: dict[str, str] = {
     "random": "routellm_core.routers.random:RandomRouter",
     "sw_ranking": "routellm_core.routers.sw_ranking:SWRankingRouter",
     "mf": "routellm_core.routers.matrix_factorization:MatrixFactorizationRouter",
+    "tfidf_ridge": "routellm_core.routers.tfidf_ridge:TfidfRidgeRouter",
 }
 
 #: names that load a checkpoint bundled in the package (resources/routers/<name>)

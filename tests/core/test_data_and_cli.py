@@ -156,3 +156,19 @@ def test_import_is_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_cli_train_on_all_model_pairs_of_golden_rows(tmp_path):
+    rows = []
+    for i in range(30):
+        hard = i % 2 == 0
+        rows.append({"prompt": (f"Prove theorem {i} on integrals" if hard else f"hello friend {i}"),
+                     "scores": {"big": 1.0, "mid": 1.0 if i % 4 == 0 else 0.0, "small": 0.0 if hard else 1.0}})
+    golden = _write_jsonl(tmp_path / "multi.jsonl", rows)
+    out = tmp_path / "r"
+    assert main(["train", "mf", "--golden", str(golden), "--golden-all-pairs", "--strong", "big", "--weak", "small",
+                 "--epochs", "10", "--dim", "8", "--out", str(out)]) == 0
+    r = load_router(out)
+    assert r.known_models() == ["big", "mid", "small"]
+    assert 0 <= r.score("Prove theorem 99", strong="mid", weak="small") <= 1
+    assert main(["train", "mf", "--golden", str(golden), "--out", str(tmp_path / "x")]) == 2
