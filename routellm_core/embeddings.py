@@ -164,7 +164,8 @@ class SentenceTransformerEmbedder:
                 if local is not None:  # same weights, no network needed
                     source = str(local)
             self._model = SentenceTransformer(source, device=self.device)
-            self._dim = int(self._model.get_sentence_embedding_dimension())
+            get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+            self._dim = int(get_dim())
         return self._model
 
     @property
