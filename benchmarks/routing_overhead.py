@@ -16,6 +16,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -75,6 +76,12 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=300, help="single-prompt calls per latency figure")
     ap.add_argument("--cold-runs", type=int, default=5)
     ap.add_argument("--compare-minilm", action="store_true")
+    ap.add_argument(
+        "--compare-openai",
+        action="store_true",
+        help="RouteLLM's mf path: one OpenAI embeddings call per prompt, here to the tests' local "
+        "server on loopback (a lower bound: a real API adds the network round trip)",
+    )
     args = ap.parse_args()
 
     from routellm_core import load_router
@@ -115,6 +122,21 @@ def main() -> None:
         }
         print(f"[full sentence-transformers all-MiniLM-L6-v2, same mf head] (import + model load {load_s:.2f} s in-process)")
         measure("full MiniLM", mf, min(args.n, 100))
+
+    if args.compare_openai:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        from routellm_core.embeddings import OpenAIEmbedder
+        from tests.provider_server import ProviderServer
+
+        with ProviderServer() as srv:
+            emb = OpenAIEmbedder(base_url=srv.openai_base_url, api_key="sk-local")
+            short = []
+            for i in range(min(args.n, 200)):
+                t = time.perf_counter()
+                emb.embed([SHORT.format(i=i)])
+                short.append((time.perf_counter() - t) * 1e3)
+        print("[RouteLLM-style mf: openai client, text-embedding-3-small, local loopback server]")
+        print(f"  embed(short prompt)        p50 {pct(short, 50):7.3f} ms   p95 {pct(short, 95):7.3f} ms   (+ real network round trip)")
 
 
 if __name__ == "__main__":
