@@ -7,7 +7,10 @@ user would point them at a proxy. Blocks of one file run in order in one namespa
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,11 +19,17 @@ from tests.provider_fixtures import provider_server  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC_FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-BLOCK = re.compile(r"```python\n(.*?)```", re.S)
+BLOCK = re.compile(r"```(python|bash)\n(.*?)```", re.S)
 
 
-def _blocks(path: Path) -> list[str]:
-    return [b for b in BLOCK.findall(path.read_text(encoding="utf-8")) if "# doc-test: skip" not in b]
+def _blocks(path: Path) -> list[tuple[str, str]]:
+    """(language, code) of the blocks to run. README's bash blocks are the set-up commands,
+    which CI itself runs, so only docs/ bash blocks run here."""
+    return [
+        (lang, code)
+        for lang, code in BLOCK.findall(path.read_text(encoding="utf-8"))
+        if "# doc-test: skip" not in code and not (lang == "bash" and path.name == "README.md")
+    ]
 
 
 @pytest.mark.parametrize("doc", [p for p in DOC_FILES if _blocks(p)], ids=lambda p: p.name)
@@ -37,7 +46,12 @@ def test_doc_code_blocks_run(doc, provider_server, monkeypatch, tmp_path):  # no
         monkeypatch.setenv(key, value)
     monkeypatch.chdir(tmp_path)
     namespace: dict = {"__name__": f"doc_{doc.stem}"}
-    for i, code in enumerate(_blocks(doc)):
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    for i, (lang, code) in enumerate(_blocks(doc)):
+        if lang == "bash":
+            proc = subprocess.run(["bash", "-euo", "pipefail", "-c", code], capture_output=True, text=True, timeout=600)
+            assert proc.returncode == 0, f"{doc.name} bash block {i} failed:\n{code}\n{proc.stderr[-2000:]}"
+            continue
         try:
             exec(compile(code, f"{doc.name}[block {i}]", "exec"), namespace)  # noqa: S102
         except Exception as exc:  # noqa: BLE001

@@ -1,0 +1,314 @@
+"""``tfidf_ridge``: ridge regression of the strong-minus-weak outcome on prompt text features.
+
+For the router's (strong, weak) pair every training battle gives a target
+``y = +1`` (strong won), ``-1`` (weak won) or ``0`` (tie), i.e. the strong model's gain over the
+weak one. The router fits one weighted ridge regression ``y ~ x . w + b`` on three feature blocks:
+
+- **hashed word n-grams, TF-IDF**: lower-cased words of 2+ characters (``\\b\\w\\w+\\b``) and
+  their n-grams up to ``ngrams``, hashed with CRC-32 into ``2 ** n_features_log2`` buckets;
+  sublinear term frequency ``1 + log(tf)`` times the smoothed IDF of the training prompts
+  (buckets seen in fewer than ``min_df`` training prompts are dropped), rows L2-normalised;
+- **text statistics** (standardised, times ``stats_weight``): log word count, log count of
+  numbers, log count of digits in them, log sentence marks, log capital letters, share of
+  numbers among words, log count of distinct numbers;
+- **the prompt embedding** of the router's embedder (times ``embedding_weight``; 0 switches it off).
+
+The ridge problem is solved by conjugate gradients with sparse matrix products written in numpy
+(no scikit-learn or scipy at training or inference time). The score is
+``sigmoid(2 * (x . w + b))``: about ``(1 + expected gain) / 2``, i.e. P(strong better) plus half
+P(tie), strictly increasing in the predicted gain so that ranking is kept. Scoring a prompt costs
+one tokenisation, a few hundred hash look-ups and one embedding (~0.2 ms with the default static
+embedder).
+
+The router knows exactly one pair; scoring the swapped pair returns ``1 - score``.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from typing import Any, ClassVar
+
+import numpy as np
+
+from routellm_core.errors import ConfigError, UnknownModelError
+from routellm_core.routers.base import Router
+from routellm_core.routers.embedding_router import check_dim, sigmoid
+
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+N_STATS = 7
+
+
+def _ngrams(text: str, n: int) -> list[str]:
+    words = _WORD.findall(text.lower())
+    out = list(words)
+    for k in range(2, n + 1):
+        out.extend(" ".join(words[i : i + k]) for i in range(len(words) - k + 1))
+    return out
+
+
+def text_stats(texts: list[str]) -> np.ndarray:
+    """The raw text statistics (n, 7) described in the module doc."""
+    out = np.zeros((len(texts), N_STATS), dtype=np.float64)
+    for i, t in enumerate(texts):
+        nums = _NUMBER.findall(t)
+        n_words = len(t.split())
+        out[i] = (
+            np.log1p(n_words),
+            np.log1p(len(nums)),
+            np.log1p(sum(len(x) for x in nums)),
+            np.log1p(t.count(".") + t.count("?")),
+            np.log1p(sum(c.isupper() for c in t)),
+            len(nums) / max(n_words, 1),
+            np.log1p(len(set(nums))),
+        )
+    return out
+
+
+class _SparseRows:
+    """A CSR-like matrix as COO arrays (row, col, value) with numpy products."""
+
+    def __init__(self, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n: int, d: int) -> None:
+        self.rows, self.cols, self.vals, self.n, self.d = rows, cols, vals, n, d
+
+    def dot(self, w: np.ndarray) -> np.ndarray:  # X @ w
+        return np.bincount(self.rows, weights=self.vals * w[self.cols], minlength=self.n)
+
+    def tdot(self, u: np.ndarray) -> np.ndarray:  # X.T @ u
+        return np.bincount(self.cols, weights=self.vals * u[self.rows], minlength=self.d)
+
+
+def _hashed_counts(texts: list[str], nbits: int, ngrams: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, bucket, count) of every distinct (prompt, bucket)."""
+    mask = (1 << nbits) - 1
+    rows: list[int] = []
+    cols: list[int] = []
+    for i, t in enumerate(texts):
+        h = [zlib.crc32(tok.encode("utf-8")) & mask for tok in _ngrams(t, ngrams)]
+        rows.extend([i] * len(h))
+        cols.extend(h)
+    key = (np.asarray(rows, dtype=np.int64) << nbits) | np.asarray(cols, dtype=np.int64)
+    uniq, counts = np.unique(key, return_counts=True)
+    return uniq >> nbits, uniq & mask, counts.astype(np.float64)
+
+
+class TfidfRidgeRouter(Router):
+    """Parameters: ``alpha`` (ridge strength), ``ngrams`` (word n-gram length, 1..3),
+    ``n_features_log2`` (hash buckets = 2**this), ``min_df`` (min training prompts per bucket),
+    ``stats_weight`` / ``embedding_weight`` (scale of those blocks; 0 = off), ``max_iter`` and
+    ``tol`` (conjugate gradients), ``embedder``."""
+
+    name: ClassVar[str] = "tfidf_ridge"
+
+    def __init__(
+        self,
+        *,
+        embedder: Any = None,
+        strong_model: str | None = None,
+        weak_model: str | None = None,
+        alpha: float = 10.0,
+        ngrams: int = 2,
+        n_features_log2: int = 18,
+        min_df: int = 2,
+        stats_weight: float = 0.3,
+        embedding_weight: float = 0.3,
+        max_iter: int = 400,
+        tol: float = 1e-6,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(embedder=embedder, strong_model=strong_model, weak_model=weak_model, seed=seed)
+        if alpha <= 0:
+            raise ConfigError(f"alpha must be > 0, got {alpha}.")
+        if not 1 <= int(ngrams) <= 3:
+            raise ConfigError(f"ngrams must be 1, 2 or 3, got {ngrams}.")
+        if not 10 <= int(n_features_log2) <= 24:
+            raise ConfigError(f"n_features_log2 must be in 10..24, got {n_features_log2}.")
+        if stats_weight < 0 or embedding_weight < 0:
+            raise ConfigError("stats_weight and embedding_weight must be >= 0.")
+        self.alpha = float(alpha)
+        self.ngrams = int(ngrams)
+        self.n_features_log2 = int(n_features_log2)
+        self.min_df = int(min_df)
+        self.stats_weight = float(stats_weight)
+        self.embedding_weight = float(embedding_weight)
+        self.max_iter = int(max_iter)
+        self.tol = float(tol)
+        self.idf_: np.ndarray | None = None  # [2**bits] (0 = unused bucket)
+        self.coef_text_: np.ndarray | None = None  # [2**bits]
+        self.stats_mean_: np.ndarray | None = None
+        self.stats_std_: np.ndarray | None = None
+        self.coef_stats_: np.ndarray | None = None  # [7]
+        self.coef_embedding_: np.ndarray | None = None  # [d] or [0]
+        self.intercept_: float = 0.0
+
+    def _extra_params(self) -> dict[str, Any]:
+        return {
+            "alpha": self.alpha,
+            "ngrams": self.ngrams,
+            "n_features_log2": self.n_features_log2,
+            "min_df": self.min_df,
+            "stats_weight": self.stats_weight,
+            "embedding_weight": self.embedding_weight,
+            "max_iter": self.max_iter,
+            "tol": self.tol,
+        }
+
+    def known_models(self) -> list[str]:
+        return [m for m in (self.strong_model, self.weak_model) if m is not None]
+
+    # ------------------------------------------------------------------ features
+    def _text_features(self, texts: list[str]) -> _SparseRows:
+        assert self.idf_ is not None
+        rows, cols, counts = _hashed_counts(texts, self.n_features_log2, self.ngrams)
+        vals = (1.0 + np.log(counts)) * self.idf_[cols]
+        norms = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=len(texts)))
+        vals = vals / np.maximum(norms[rows], 1e-12)
+        keep = vals != 0.0
+        return _SparseRows(rows[keep], cols[keep], vals[keep], len(texts), 1 << self.n_features_log2)
+
+    def _dense_features(self, texts: list[str]) -> np.ndarray:
+        assert self.stats_mean_ is not None and self.stats_std_ is not None
+        parts = [(text_stats(texts) - self.stats_mean_) / self.stats_std_ * self.stats_weight]
+        if self.embedding_weight > 0:
+            parts.append(self.embed(texts).astype(np.float64) * self.embedding_weight)
+        return np.hstack(parts)
+
+    # ------------------------------------------------------------------ training
+    def _training_set(self, battles: Any) -> tuple[list[str], np.ndarray, np.ndarray]:
+        strong, weak = self.strong_model, self.weak_model
+        if strong == weak:
+            raise ConfigError(f"strong and weak model are both {strong!r}.")
+        a = np.asarray(battles.model_a, dtype=object)
+        b = np.asarray(battles.model_b, dtype=object)
+        fwd = (a == strong) & (b == weak)
+        rev = (a == weak) & (b == strong)
+        idx = np.nonzero(fwd | rev)[0]
+        if len(idx) == 0:
+            raise ConfigError(
+                f"router {self.name!r} learns from battles between its pair {strong!r} and {weak!r}, "
+                f"but none of the {len(battles)} battles is between them; pass strong_model/weak_model "
+                f"names that occur in the battles (models: {', '.join(battles.models()[:20])})."
+            )
+        gain = 2.0 * battles.outcome[idx] - 1.0  # +1 a won, -1 b won, 0 tie
+        gain = np.where(fwd[idx], gain, -gain)
+        prompts = [battles.prompts[i] for i in idx]
+        return prompts, gain, battles.weight[idx]
+
+    def _fit(self, battles: Any) -> None:
+        prompts, y, sw = self._training_set(battles)
+        if np.any(sw < 0) or sw.sum() <= 0:
+            raise ConfigError("battle weights must be >= 0 with a positive sum.")
+        # aggregate repeated prompts: weighted mean target, summed weight (same optimum)
+        uniq = list(dict.fromkeys(prompts))
+        pos = {p: i for i, p in enumerate(uniq)}
+        inv = np.array([pos[p] for p in prompts], dtype=np.int64)
+        wsum = np.bincount(inv, weights=sw, minlength=len(uniq))
+        keep = wsum > 0
+        ysum = np.bincount(inv, weights=sw * y, minlength=len(uniq))
+        uniq = [p for p, k in zip(uniq, keep) if k]
+        y_u = ysum[keep] / wsum[keep]
+        w_u = wsum[keep] / wsum[keep].mean()  # mean weight 1, so alpha keeps its meaning
+
+        bits = self.n_features_log2
+        _, cols, _ = _hashed_counts(uniq, bits, self.ngrams)
+        df = np.bincount(cols, minlength=1 << bits).astype(np.float64)
+        idf = np.log((1.0 + len(uniq)) / (1.0 + df)) + 1.0
+        idf[df < max(self.min_df, 1)] = 0.0
+        self.idf_ = idf.astype(np.float32)
+        raw = text_stats(uniq)
+        self.stats_mean_ = raw.mean(axis=0)
+        self.stats_std_ = np.maximum(raw.std(axis=0), 1e-6)
+
+        X = self._text_features(uniq)
+        D = self._dense_features(uniq)
+        self.intercept_ = float(np.average(y_u, weights=w_u))
+        coef = self._solve(X, D, y_u - self.intercept_, w_u)
+        self.coef_text_ = coef[: X.d].astype(np.float32)
+        self.coef_stats_ = (coef[X.d : X.d + N_STATS] * self.stats_weight).astype(np.float32)
+        emb = coef[X.d + N_STATS :]
+        self.coef_embedding_ = (emb * self.embedding_weight).astype(np.float32)
+
+    def _solve(self, X: _SparseRows, D: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """argmin sum_i w_i (x_i . c - y_i)^2 + alpha |c|^2 by conjugate gradients."""
+        d = X.d
+
+        def normal(c: np.ndarray) -> np.ndarray:
+            p = (X.dot(c[:d]) + D @ c[d:]) * w
+            return np.concatenate([X.tdot(p), D.T @ p]) + self.alpha * c
+
+        rhs = np.concatenate([X.tdot(w * y), D.T @ (w * y)])
+        c = np.zeros_like(rhs)
+        r = rhs.copy()
+        p = r.copy()
+        rs = float(r @ r)
+        stop = (self.tol**2) * max(float(rhs @ rhs), 1e-300)
+        for _ in range(self.max_iter):
+            if rs <= stop:
+                break
+            Ap = normal(p)
+            step = rs / float(p @ Ap)
+            c += step * p
+            r -= step * Ap
+            rs_new = float(r @ r)
+            p = r + (rs_new / rs) * p
+            rs = rs_new
+        return c
+
+    # ------------------------------------------------------------------ inference
+    def predicted_gain(self, prompts: list[str]) -> np.ndarray:
+        """Predicted strong-minus-weak outcome (about -1..1) for the router's own pair."""
+        if self.coef_text_ is None:
+            raise ConfigError("this tfidf_ridge router is not trained; call fit(battles) or load a checkpoint.")
+        X = self._text_features(prompts)
+        out = X.dot(self.coef_text_.astype(np.float64)) + self.intercept_
+        stats = (text_stats(prompts) - self.stats_mean_) / self.stats_std_
+        out += stats @ self.coef_stats_.astype(np.float64)
+        if self.embedding_weight > 0:
+            emb = self.embed(prompts)
+            check_dim(emb, int(self.coef_embedding_.shape[0]), self.get_embedder().name)
+            out += emb.astype(np.float64) @ self.coef_embedding_.astype(np.float64)
+        return out
+
+    def _score(self, prompts: list[str], strong: str | None, weak: str | None) -> np.ndarray:
+        if (strong, weak) == (self.strong_model, self.weak_model):
+            sign = 1.0
+        elif (strong, weak) == (self.weak_model, self.strong_model):
+            sign = -1.0
+        else:
+            raise UnknownModelError(
+                f"router {self.name!r} was trained for the pair {self.strong_model!r} (strong) / "
+                f"{self.weak_model!r} (weak) only, not {strong!r} / {weak!r}; retrain it with "
+                "battles of that pair."
+            )
+        return sigmoid(2.0 * sign * self.predicted_gain(prompts))
+
+    # ------------------------------------------------------------------ persistence
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        if self.coef_text_ is None:
+            raise ConfigError("cannot save an untrained tfidf_ridge router; call fit(battles) first.")
+        used = np.nonzero(self.idf_ != 0)[0].astype(np.int32)
+        return {"intercept": self.intercept_}, {
+            "buckets": used,
+            "idf": self.idf_[used].astype(np.float32),
+            "coef_text": self.coef_text_[used].astype(np.float32),
+            "stats_mean": self.stats_mean_.astype(np.float64),
+            "stats_std": self.stats_std_.astype(np.float64),
+            "coef_stats": self.coef_stats_.astype(np.float32),
+            "coef_embedding": self.coef_embedding_.astype(np.float32),
+        }
+
+    def _set_state(self, config: dict[str, Any], tensors: dict[str, np.ndarray]) -> None:
+        size = 1 << self.n_features_log2
+        buckets = np.asarray(tensors["buckets"], dtype=np.int64)
+        if len(buckets) and (buckets.min() < 0 or buckets.max() >= size):
+            raise KeyError("buckets (out of range for n_features_log2)")
+        self.idf_ = np.zeros(size, dtype=np.float32)
+        self.idf_[buckets] = tensors["idf"]
+        self.coef_text_ = np.zeros(size, dtype=np.float32)
+        self.coef_text_[buckets] = tensors["coef_text"]
+        self.stats_mean_ = np.asarray(tensors["stats_mean"], dtype=np.float64)
+        self.stats_std_ = np.asarray(tensors["stats_std"], dtype=np.float64)
+        self.coef_stats_ = np.asarray(tensors["coef_stats"], dtype=np.float32)
+        self.coef_embedding_ = np.asarray(tensors["coef_embedding"], dtype=np.float32)
+        self.intercept_ = float(config["intercept"])
