@@ -109,6 +109,12 @@ def load_checkpoint(path_or_id: str | Path, **kwargs: Any) -> Router:
     from routellm_core.registry import router_class
 
     folder = resolve_checkpoint_dir(path_or_id)
+    if not (folder / CONFIG_FILE).is_file():
+        # RouteLLM's published mf folder has weights only, no config.json
+        from routellm_core.compat import detect_foreign_format, load_foreign_checkpoint
+
+        if detect_foreign_format(folder, {}) == "routellm_mf":
+            return load_foreign_checkpoint(folder, {}, **kwargs)
     config = read_config(folder)
     fmt = config.get("format")
     if fmt != FORMAT:

@@ -18,6 +18,8 @@ ROUTER_CLASSES: dict[str, str] = {
     "sw_ranking": "routellm_core.routers.sw_ranking:SWRankingRouter",
     "mf": "routellm_core.routers.matrix_factorization:MatrixFactorizationRouter",
     "tfidf_ridge": "routellm_core.routers.tfidf_ridge:TfidfRidgeRouter",
+    "bert": "routellm_core.routers.bert:BertRouter",
+    "causal_llm": "routellm_core.routers.causal_llm:CausalLLMRouter",
 }
 
 #: names that load a checkpoint bundled in the package (resources/routers/<name>)

@@ -1,0 +1,419 @@
+"""Shared helpers of the transformer classifier routers (``bert``, ``causal_llm``).
+
+torch and transformers are imported inside the functions only, so importing this module (or
+``routellm_core``) stays light. Contents: device / dtype resolution, battle -> label
+conversion, a small fine-tuning loop (length-bucketed batches, linear warm-up/decay, weighted
+loss, early stopping on a validation split, progress bar, seed), LoRA in a few lines, and
+lossless numpy <-> torch state-dict conversion (bfloat16 kept as raw 16-bit words).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from routellm_core.errors import CheckpointError, ConfigError
+
+#: class indices of the 3-way battle label (the RouteLLM BERT convention: 0 = strong model wins)
+STRONG_WINS, TIE, WEAK_WINS = 0, 1, 2
+LABEL_NAMES = ["strong_wins", "tie", "weak_wins"]
+#: name of the uint16-viewed bfloat16 tensors in a numpy state dict
+BF16_SUFFIX = "::bf16"
+
+
+# ---------------------------------------------------------------------------- imports / devices
+def require_torch_transformers() -> tuple[Any, Any]:
+    """(torch, transformers) or a clear ConfigError naming the extra to install."""
+    try:
+        import torch
+        import transformers
+    except ImportError as exc:  # pragma: no cover - depends on install
+        raise ConfigError(
+            "the bert and causal_llm routers need torch and transformers: "
+            "pip install 'routellm[sentence-transformers]' (or torch + transformers)"
+        ) from exc
+    return torch, transformers
+
+
+def resolve_device(device: str | None) -> str:
+    """``"auto"``/None -> ``"cuda"`` when a GPU is visible, else ``"mps"`` or ``"cpu"``."""
+    torch, _ = require_torch_transformers()
+    if device in (None, "auto"):
+        if torch.cuda.is_available():
+            return "cuda"
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return "mps"
+        return "cpu"
+    return str(device)
+
+
+def resolve_dtype(dtype: str | None, device: str) -> Any:
+    """``"auto"``: bfloat16 on a GPU that supports it, float32 elsewhere; or a torch dtype name."""
+    torch, _ = require_torch_transformers()
+    if dtype in (None, "auto"):
+        if device.startswith("cuda") and torch.cuda.is_bf16_supported():
+            return torch.bfloat16
+        return torch.float32
+    try:
+        out = getattr(torch, str(dtype))
+    except AttributeError:
+        raise ConfigError(f"unknown dtype {dtype!r}; use 'auto', 'float32', 'bfloat16' or 'float16'.") from None
+    if not isinstance(out, torch.dtype):
+        raise ConfigError(f"unknown dtype {dtype!r}; use 'auto', 'float32', 'bfloat16' or 'float16'.")
+    return out
+
+
+@contextlib.contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """Silence transformers' load reports and weight-loading progress bars for a block."""
+    from transformers.utils import logging as hf_logging
+
+    level = hf_logging.get_verbosity()
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(level)
+        if bars:
+            hf_logging.enable_progress_bar()
+
+
+def resolve_base_model(name: str | Path) -> str:
+    """A model id or folder; ``all-MiniLM-L6-v2`` resolves to the local copy when installed."""
+    from routellm_core.embeddings import MINILM_ID, local_minilm_dir
+
+    spec = str(name)
+    if spec in ("all-MiniLM-L6-v2", MINILM_ID) and not Path(spec).exists():
+        local = local_minilm_dir()
+        return str(local) if local is not None else MINILM_ID
+    return spec
+
+
+def hub_error(what: str, spec: str, exc: Exception) -> ConfigError:
+    return ConfigError(
+        f"could not load {what} {spec!r} ({type(exc).__name__}: {exc}). Give a local folder or a "
+        "Hugging Face id that is cached or reachable (set HF_HUB_OFFLINE=0 and check the network)."
+    )
+
+
+# ---------------------------------------------------------------------------- labels from battles
+def battle_labels(
+    battles: Any, strong: str, weak: str, *, use_all_pairs: bool, router: str
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(prompts, labels in {STRONG_WINS, TIE, WEAK_WINS}, weights) for a 3-way classifier.
+
+    Default: only battles between ``strong`` and ``weak`` (either order). With
+    ``use_all_pairs`` every battle is used, oriented so that the model with the higher overall
+    win rate in ``battles`` (ties count half) plays the "strong" role; this generalises the
+    paper's tier-1-vs-tier-2 labelling to data of many models.
+    """
+    a = np.asarray(battles.model_a, dtype=object)
+    b = np.asarray(battles.model_b, dtype=object)
+    o = np.asarray(battles.outcome, dtype=np.float64)  # 1 = model_a won
+    if use_all_pairs:
+        wins: dict[str, float] = {}
+        games: dict[str, float] = {}
+        for ma, mb, oc in zip(a, b, o):
+            wins[ma] = wins.get(ma, 0.0) + oc
+            wins[mb] = wins.get(mb, 0.0) + 1.0 - oc
+            games[ma] = games.get(ma, 0.0) + 1.0
+            games[mb] = games.get(mb, 0.0) + 1.0
+        rate = {m: wins[m] / games[m] for m in games}
+        a_is_strong = np.array([rate[x] >= rate[y] for x, y in zip(a, b)], dtype=bool)
+        # battles of the named pair keep its roles even if the win rates say otherwise
+        a_is_strong[(a == strong) & (b == weak)] = True
+        a_is_strong[(a == weak) & (b == strong)] = False
+        keep = np.ones(len(a), dtype=bool)
+    else:
+        fwd = (a == strong) & (b == weak)
+        rev = (a == weak) & (b == strong)
+        keep = fwd | rev
+        a_is_strong = fwd
+        if not keep.any():
+            raise ConfigError(
+                f"router {router!r}: no battle between {strong!r} and {weak!r}; give battles of that pair "
+                f"(or golden labels with --strong/--weak), pick the pair with strong_model=/weak_model=, "
+                "or pass use_all_pairs=True to learn from every battle."
+            )
+    strong_outcome = np.where(a_is_strong, o, 1.0 - o)[keep]
+    labels = np.where(strong_outcome > 0.5, STRONG_WINS, np.where(strong_outcome < 0.5, WEAK_WINS, TIE))
+    idx = np.nonzero(keep)[0]
+    prompts = [battles.prompts[i] for i in idx]
+    return prompts, labels.astype(np.int64), np.asarray(battles.weight, dtype=np.float64)[keep]
+
+
+def split_by_prompt(prompts: Sequence[str], val_fraction: float, seed: int, *, min_val: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """(train_idx, val_idx): distinct prompts shuffled with ``seed``; a prompt's rows stay together.
+    No validation split when there are too few prompts (fewer than ``min_val`` would be held out)."""
+    if not 0.0 <= val_fraction < 1.0:
+        raise ConfigError(f"val_fraction must be in [0, 1), got {val_fraction}.")
+    uniq = list(dict.fromkeys(prompts))
+    n_val = int(round(len(uniq) * val_fraction))
+    all_idx = np.arange(len(prompts))
+    if n_val < min_val or n_val >= len(uniq):
+        return all_idx, np.zeros(0, dtype=np.int64)
+    perm = np.random.default_rng(seed).permutation(len(uniq))
+    val_prompts = {uniq[i] for i in perm[:n_val]}
+    is_val = np.array([p in val_prompts for p in prompts], dtype=bool)
+    return all_idx[~is_val], all_idx[is_val]
+
+
+# ---------------------------------------------------------------------------- training loop
+def length_batches(lengths: np.ndarray, idx: np.ndarray, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Shuffled batches of similar length (shuffle, sort inside chunks of 50 batches, shuffle)."""
+    perm = idx[rng.permutation(len(idx))]
+    chunk = batch_size * 50
+    batches: list[np.ndarray] = []
+    for s in range(0, len(perm), chunk):
+        part = perm[s : s + chunk]
+        part = part[np.argsort(lengths[part], kind="stable")]
+        batches.extend(part[i : i + batch_size] for i in range(0, len(part), batch_size))
+    order = rng.permutation(len(batches))
+    return [batches[i] for i in order]
+
+
+def fine_tune(
+    *,
+    model: Any,
+    params: list[Any],
+    loss_fn: Callable[[np.ndarray], tuple[Any, Any]],
+    lengths: np.ndarray,
+    train_idx: np.ndarray,
+    val_idx: np.ndarray,
+    epochs: int,
+    lr: float,
+    weight_decay: float,
+    batch_size: int,
+    patience: int,
+    seed: int,
+    show_progress: bool,
+    desc: str,
+    no_decay: Sequence[Any] = (),
+    warmup: float = 0.06,
+    max_grad_norm: float = 1.0,
+) -> dict[str, Any]:
+    """Fine-tune ``params`` of ``model`` with AdamW; return facts about the run.
+
+    ``loss_fn(batch_indices) -> (weighted loss sum, weight sum)`` (tensors). After every epoch
+    the weighted validation loss is computed (when ``val_idx`` is not empty); the best epoch's
+    parameters are restored at the end and training stops after ``patience`` epochs without
+    improvement.
+    """
+    import torch
+    from tqdm.auto import tqdm
+
+    if epochs < 1:
+        raise ConfigError(f"epochs must be >= 1, got {epochs}.")
+    if batch_size < 1:
+        raise ConfigError(f"batch_size must be >= 1, got {batch_size}.")
+    rng = np.random.default_rng(seed)
+    no_decay_ids = {id(p) for p in no_decay}
+    groups = [
+        {"params": [p for p in params if id(p) not in no_decay_ids], "weight_decay": weight_decay},
+        {"params": [p for p in params if id(p) in no_decay_ids], "weight_decay": 0.0},
+    ]
+    opt = torch.optim.AdamW([g for g in groups if g["params"]], lr=lr)
+    steps_per_epoch = max(1, math.ceil(len(train_idx) / batch_size))
+    total = steps_per_epoch * epochs
+    warm = max(1, int(total * warmup))
+
+    def schedule(step: int) -> float:
+        return (step + 1) / warm if step < warm else max(0.0, (total - step) / max(1, total - warm))
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, schedule)
+
+    def evaluate() -> float:
+        model.eval()
+        tot, wsum = 0.0, 0.0
+        with torch.no_grad():
+            order = val_idx[np.argsort(lengths[val_idx], kind="stable")]
+            for s in range(0, len(order), batch_size * 2):
+                loss, w = loss_fn(order[s : s + batch_size * 2])
+                tot += float(loss)
+                wsum += float(w)
+        return tot / max(wsum, 1e-12)
+
+    best_loss = math.inf
+    best_state: dict[int, Any] | None = None
+    best_epoch = 0
+    history: list[dict[str, float]] = []
+    bad = 0
+    t0 = time.perf_counter()
+    bar = tqdm(total=total, desc=desc, disable=not show_progress, leave=False, unit="step")
+    for epoch in range(1, epochs + 1):
+        model.train()
+        run, run_w = 0.0, 0.0
+        for batch in length_batches(lengths, train_idx, batch_size, rng):
+            loss, w = loss_fn(batch)
+            mean = loss / w.clamp_min(1e-12)
+            opt.zero_grad(set_to_none=True)
+            mean.backward()
+            if max_grad_norm:
+                torch.nn.utils.clip_grad_norm_(params, max_grad_norm)
+            opt.step()
+            sched.step()
+            run += float(loss.detach())
+            run_w += float(w)
+            bar.update(1)
+            bar.set_postfix(epoch=epoch, loss=f"{run / max(run_w, 1e-12):.4f}")
+        rec = {"epoch": epoch, "train_loss": run / max(run_w, 1e-12)}
+        if len(val_idx):
+            val = evaluate()
+            rec["val_loss"] = val
+            if val < best_loss - 1e-6:
+                best_loss, best_epoch, bad = val, epoch, 0
+                best_state = {id(p): p.detach().clone() for p in params}
+            else:
+                bad += 1
+        history.append({k: round(v, 6) for k, v in rec.items()})
+        if len(val_idx) and bad > patience:
+            break
+    bar.close()
+    if best_state is not None and best_epoch != history[-1]["epoch"]:
+        with torch.no_grad():
+            for p in params:
+                p.copy_(best_state[id(p)])
+    model.eval()
+    return {
+        "epochs_run": len(history),
+        "best_epoch": best_epoch or len(history),
+        "best_val_loss": None if best_state is None else round(best_loss, 6),
+        "history": history,
+        "train_rows": int(len(train_idx)),
+        "val_rows": int(len(val_idx)),
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+
+
+# ---------------------------------------------------------------------------- LoRA
+def apply_lora(model: Any, *, r: int, alpha: float, dropout: float, targets: Sequence[str]) -> list[Any]:
+    """Wrap every ``torch.nn.Linear`` whose qualified name ends with one of ``targets`` with a
+    low-rank adapter ``W x + (alpha / r) * B A x`` (A random, B zero, so the model is unchanged at
+    start). Freezes nothing itself; returns the new trainable adapter parameters."""
+    import torch
+
+    class LoRALinear(torch.nn.Module):
+        def __init__(self, base: Any) -> None:
+            super().__init__()
+            self.base = base
+            self.scale = alpha / r
+            self.drop = torch.nn.Dropout(dropout)
+            dev, dt = base.weight.device, base.weight.dtype
+            self.lora_a = torch.nn.Parameter(torch.empty(r, base.in_features, device=dev, dtype=dt))
+            self.lora_b = torch.nn.Parameter(torch.zeros(base.out_features, r, device=dev, dtype=dt))
+            torch.nn.init.kaiming_uniform_(self.lora_a, a=math.sqrt(5))
+
+        def forward(self, x: Any) -> Any:
+            return self.base(x) + (self.drop(x) @ self.lora_a.T @ self.lora_b.T) * self.scale
+
+    found: list[tuple[Any, str, Any]] = []
+    for name, module in model.named_modules():
+        for child_name, child in module.named_children():
+            full = f"{name}.{child_name}" if name else child_name
+            if isinstance(child, torch.nn.Linear) and any(full.endswith(t) for t in targets):
+                found.append((module, child_name, child))
+    if not found:
+        raise ConfigError(
+            f"LoRA found no linear layer named like {list(targets)} in this model; set lora_targets "
+            "to names of its attention/MLP projections, or lora_r=0 for full fine-tuning."
+        )
+    params: list[Any] = []
+    for parent, child_name, child in found:
+        wrapped = LoRALinear(child)
+        setattr(parent, child_name, wrapped)
+        params += [wrapped.lora_a, wrapped.lora_b]
+    return params
+
+
+def merge_lora(model: Any) -> int:
+    """Fold every adapter into its base weight and put the plain Linear back; returns the count."""
+    import torch
+
+    n = 0
+    for _name, module in list(model.named_modules()):
+        for child_name, child in list(module.named_children()):
+            if hasattr(child, "lora_a") and hasattr(child, "base"):
+                with torch.no_grad():
+                    delta = (child.lora_b.float() @ child.lora_a.float()) * child.scale
+                    child.base.weight += delta.to(child.base.weight.dtype)
+                setattr(module, child_name, child.base)
+                n += 1
+    return n
+
+
+# ---------------------------------------------------------------------------- state dicts
+def state_dict_to_numpy(state: dict[str, Any]) -> dict[str, np.ndarray]:
+    """torch state dict -> numpy arrays (bfloat16 stored losslessly as uint16 under ``name::bf16``)."""
+    import torch
+
+    out: dict[str, np.ndarray] = {}
+    for k, v in state.items():
+        t = v.detach().cpu().contiguous()
+        if t.dtype == torch.bfloat16:
+            out[k + BF16_SUFFIX] = t.view(torch.int16).numpy().view(np.uint16).copy()
+        else:
+            out[k] = t.numpy().copy()
+    return out
+
+
+def numpy_to_state_dict(arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    import torch
+
+    out: dict[str, Any] = {}
+    for k, v in arrays.items():
+        if k.endswith(BF16_SUFFIX):
+            out[k[: -len(BF16_SUFFIX)]] = torch.from_numpy(np.ascontiguousarray(v).view(np.int16)).view(torch.bfloat16)
+        else:
+            out[k] = torch.from_numpy(np.ascontiguousarray(v))
+    return out
+
+
+def load_state_strict(model: Any, state: dict[str, Any], where: str) -> None:
+    """Load ``state`` into ``model``; any missing / unexpected / mis-shaped tensor is a CheckpointError."""
+    own = model.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    shape = [
+        f"{k} {tuple(state[k].shape)} vs {tuple(own[k].shape)}"
+        for k in own
+        if k in state and tuple(state[k].shape) != tuple(own[k].shape)
+    ]
+    # tied weights may be stored once; a missing tied copy is fine
+    tied = {k for k in missing if _is_tied_alias(model, k)}
+    missing = [k for k in missing if k not in tied]
+    if missing or unexpected or shape:
+        parts = []
+        if shape:
+            parts.append("shape mismatch: " + "; ".join(shape[:5]))
+        if missing:
+            parts.append("missing: " + ", ".join(missing[:5]))
+        if unexpected:
+            parts.append("unexpected: " + ", ".join(unexpected[:5]))
+        raise CheckpointError(
+            f"{where}: the stored weights do not fit the stored model config ({' | '.join(parts)}); "
+            "the checkpoint is corrupt or was edited, re-save or retrain it."
+        )
+    model.load_state_dict(state, strict=False)
+    if tied and hasattr(model, "tie_weights"):
+        model.tie_weights()
+
+
+def _is_tied_alias(model: Any, key: str) -> bool:
+    tied = getattr(model, "_tied_weights_keys", None) or {}
+    keys = tied.keys() if isinstance(tied, dict) else tied
+    return any(key == k or key.endswith(k) for k in keys)
+
+
+def softmax_np(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    z = x - x.max(axis=axis, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=axis, keepdims=True)
