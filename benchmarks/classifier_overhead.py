@@ -22,36 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 
-SHORT = "Can you explain how HTTP cookies work, briefly? #{i}"
-GSM8K_LIKE = (
-    "Janet's ducks lay 16 eggs per day. She eats three for breakfast every morning and bakes muffins "
-    "for her friends every day with four. She sells the remainder at the farmers' market daily for "
-    "$2 per fresh duck egg. How much in dollars does she make every day at the farmers' market? "
-    "Her neighbour buys {i} extra eggs on Sundays at half price; how much more does she make a week?"
-)
-
-
-def pct(xs: list[float], q: float) -> float:
-    return float(np.percentile(np.asarray(xs), q))
-
-
-def latency(router, template: str, n: int, offset: int) -> list[float]:  # noqa: ANN001
-    out = []
-    for i in range(n):
-        prompt = template.format(i=offset + i)
-        t = time.perf_counter()
-        router.score(prompt)
-        out.append((time.perf_counter() - t) * 1e3)
-    return out
-
-
-def throughput(router, n: int, offset: int) -> float:  # noqa: ANN001
-    prompts = [SHORT.format(i=offset + i) + " variant" for i in range(n)]
-    t = time.perf_counter()
-    router.score(prompts)
-    return n / (time.perf_counter() - t)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from routing_overhead import GSM8K_LIKE, SHORT, latency, pct, throughput  # noqa: E402
 
 
 def fresh_process(code: str, runs: int, threads: int) -> list[float]:

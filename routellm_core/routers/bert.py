@@ -33,7 +33,6 @@ from routellm_core.errors import CheckpointError, ConfigError, UnknownModelError
 from routellm_core.routers.base import Router
 from routellm_core.routers.transformer_utils import (
     LABEL_NAMES,
-    STRONG_WINS,
     WEAK_WINS,
     battle_labels,
     fine_tune,
