@@ -36,7 +36,7 @@ def require_torch_transformers() -> tuple[Any, Any]:
     except ImportError as exc:  # pragma: no cover - depends on install
         raise ConfigError(
             "the bert and causal_llm routers need torch and transformers: "
-            "pip install 'routellm[sentence-transformers]' (or torch + transformers)"
+            "pip install 'routellm[classifiers]'"
         ) from exc
     return torch, transformers
 

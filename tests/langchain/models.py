@@ -6,6 +6,9 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from langchain_core.tools import tool
+from pydantic import BaseModel
+
 from tests.helpers import tiny_router
 from tests.provider_fixtures import FAKE_ANTHROPIC_KEY, FAKE_OPENAI_KEY
 from tests.provider_server import shared_server
@@ -47,3 +50,16 @@ def routed(strong: Any = None, weak: Any = None, **kwargs: Any) -> Any:
         weak=weak if weak is not None else openai_chat(WEAK_OPENAI),
         **params,
     )
+
+
+@tool
+def magic_function(input: int) -> int:
+    """Apply a magic function to an input."""
+    return input + 2
+
+
+class Joke(BaseModel):
+    """Joke to tell user."""
+
+    setup: str
+    punchline: str

@@ -20,12 +20,11 @@ from langchain_core.runnables import RunnablePassthrough
 from langchain_core.tools import tool
 from langchain_core.vectorstores import InMemoryVectorStore
 from langchain_openai import OpenAIEmbeddings
-from pydantic import BaseModel
 
 from langchain_routellm import RouteLLMDecisionModel
 from routellm_core.errors import ConfigError
 from tests.helpers import EASY_EXAMPLE, HARD_EXAMPLE
-from tests.langchain.models import STRONG_ANTHROPIC, WEAK_OPENAI, anthropic_chat, openai_chat, routed, router
+from tests.langchain.models import Joke, magic_function, STRONG_ANTHROPIC, WEAK_OPENAI, anthropic_chat, openai_chat, routed, router
 from tests.provider_fixtures import FAKE_OPENAI_KEY
 from tests.provider_server import ProviderServer
 
@@ -34,19 +33,6 @@ from tests.provider_server import ProviderServer
 def get_weather(city: str) -> str:
     """Get the current weather for a city."""
     return f"It is sunny in {city}."
-
-
-@tool
-def magic_function(input: int) -> int:
-    """Apply a magic function to an input."""
-    return input + 2
-
-
-class Joke(BaseModel):
-    """Joke to tell user."""
-
-    setup: str
-    punchline: str
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::langchain_core._api.beta_decorator.LangChainBetaWarning")

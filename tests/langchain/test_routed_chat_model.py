@@ -11,14 +11,14 @@ import pytest
 from langchain_core.callbacks import BaseCallbackHandler, get_usage_metadata_callback
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.runnables import RunnableBinding
-from langchain_core.tools import tool
-from pydantic import BaseModel
 
 from langchain_routellm import RoutedChatModel
 from routellm_core import RoutingPolicy, load_router
 from routellm_core.errors import ConfigError, InvalidPromptError, RoutingError, UnknownRouterError
 from tests.helpers import EASY_EXAMPLE, HARD_EXAMPLE
 from tests.langchain.models import (
+    Joke,
+    magic_function,
     STRONG_ANTHROPIC,
     STRONG_OPENAI,
     WEAK_OPENAI,
@@ -47,19 +47,6 @@ class Recorder(BaseCallbackHandler):
 
     def on_llm_end(self, response: Any, **kwargs: Any) -> None:
         self.ends.append(response)
-
-
-@tool
-def magic_function(input: int) -> int:
-    """Apply a magic function to an input."""
-    return input + 2
-
-
-class Joke(BaseModel):
-    """Joke to tell user."""
-
-    setup: str
-    punchline: str
 
 
 # ---------------------------------------------------------------------------- routing
