@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from routellm_core.errors import ConfigError
+from routellm_core.validation import check_finite_array, finite_number, unit_interval
+
 N_QUANTILES = 1001
 DEFAULT_STRONG_FRACTION = 0.5
 
@@ -17,7 +20,8 @@ def score_quantiles(scores: np.ndarray, n: int = N_QUANTILES) -> np.ndarray:
     """``n`` evenly spaced quantiles (0..100%) of ``scores``, as float64."""
     s = np.asarray(scores, dtype=np.float64).ravel()
     if s.size == 0:
-        raise ValueError("no scores to calibrate on")
+        raise ConfigError("no scores to calibrate on; give at least one prompt.")
+    check_finite_array("calibration scores", s, hint="Scores must be probabilities in [0, 1].")
     return np.quantile(s, np.linspace(0.0, 1.0, n))
 
 
@@ -28,6 +32,7 @@ def threshold_from_quantiles(quantiles: np.ndarray, strong_fraction: float) -> f
     calibration score (1.0 at most), so nothing typical goes to strong.
     """
     q = np.asarray(quantiles, dtype=np.float64)
+    strong_fraction = unit_interval("strong_fraction", strong_fraction)
     if strong_fraction >= 1.0:
         return 0.0
     if strong_fraction <= 0.0:
@@ -46,10 +51,13 @@ def threshold_for_budget(
 ) -> tuple[float, float]:
     """Threshold and strong share whose expected cost per call fits ``budget_per_call``.
 
-    Costs are in any currency unit per call. Returns ``(threshold, strong_fraction)``.
+    Costs are in any currency unit per call (finite, >= 0). Returns ``(threshold, strong_fraction)``.
     """
+    budget_per_call = finite_number("budget_per_call", budget_per_call, hint="A budget is a cost per call, e.g. 0.004.")
+    strong_cost = finite_number("strong_cost", strong_cost, minimum=0.0)
+    weak_cost = finite_number("weak_cost", weak_cost, minimum=0.0)
     if strong_cost <= weak_cost:
-        raise ValueError("strong_cost must be larger than weak_cost for a budget to mean anything")
+        raise ConfigError("strong_cost must be larger than weak_cost for a budget to mean anything.")
     f = (budget_per_call - weak_cost) / (strong_cost - weak_cost)
     f = float(np.clip(f, 0.0, 1.0))
     return threshold_from_quantiles(quantiles, f), f

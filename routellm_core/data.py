@@ -3,15 +3,18 @@
 Battles: Chatbot-Arena style rows ``prompt, model_a, model_b, winner`` with winner one of
 ``model_a``, ``model_b``, ``tie`` (also ``tie (bothbad)``). Golden rows: ``prompt, scores:
 {model: 0..1}``. Files: JSON Lines, CSV or Parquet, optionally gzip-compressed (``.gz``).
-A bad row is reported with its file and line number.
+Text files are read as UTF-8 (a leading byte-order mark is ignored); a bad row, a non-UTF-8
+line, a broken gzip stream or an unreadable Parquet file is reported as a ``DataFormatError``
+naming the file (and line) and the fix.
 """
 
 from __future__ import annotations
 
 import csv
 import gzip
-import io
 import json
+import sys
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from routellm_core.errors import DataFormatError
+from routellm_core.errors import DataFormatError, install_hint
+from routellm_core.validation import check_finite_array, finite_number
 
 WINNER_VALUES = {"model_a": 1.0, "model_b": 0.0, "tie": 0.5, "tie (bothbad)": 0.5}
 BATTLE_COLUMNS = ("prompt", "model_a", "model_b", "winner")
@@ -45,6 +49,23 @@ class Battles:
         self.weight = np.asarray(self.weight, dtype=np.float64)
         if not (len(self.model_a) == len(self.model_b) == len(self.outcome) == len(self.weight) == n):
             raise DataFormatError("Battles columns have different lengths.")
+        check_finite_array("battle outcomes", self.outcome, error=DataFormatError)
+        check_finite_array(
+            "battle weights", self.weight, hint="A weight scales a row's share of the loss: use 1.0.", error=DataFormatError
+        )
+        if n and (self.outcome.min() < 0.0 or self.outcome.max() > 1.0):
+            raise DataFormatError("battle outcomes must lie in [0, 1] (1 = model_a won, 0 = model_b won, 0.5 = tie).")
+        if n and self.weight.min() < 0.0:
+            raise DataFormatError(
+                f"battle weights must be >= 0, got {self.weight.min()!r}; a weight scales a row's share of "
+                "the training loss (0 drops the row)."
+            )
+        same = next((i for i, (a, b) in enumerate(zip(self.model_a, self.model_b)) if a == b), None)
+        if same is not None:
+            raise DataFormatError(
+                f"battle #{same} has model_a and model_b both {self.model_a[same]!r}; a battle needs two "
+                "different models (for golden labels: different --strong and --weak names)."
+            )
 
     def __len__(self) -> int:
         return len(self.prompts)
@@ -99,45 +120,85 @@ class Battles:
 
 
 # ---------------------------------------------------------------------------- files
-def _open_text(path: Path) -> io.TextIOBase:
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
-    return open(path, encoding="utf-8")  # noqa: SIM115
+#: largest CSV field accepted (Python's default, 128 KiB, is smaller than long prompts)
+CSV_FIELD_LIMIT = min(sys.maxsize, 2**31 - 1)
 
 
 def _base_suffix(path: Path) -> str:
     return Path(path.stem).suffix.lower() if path.suffix == ".gz" else path.suffix.lower()
 
 
+def read_text_lines(path: str | Path, *, line: list[int] | None = None) -> Iterator[str]:
+    """The lines (with their line ends) of a UTF-8 text file, gunzipped if it ends in ``.gz``.
+
+    A leading byte-order mark is dropped. Undecodable bytes raise a DataFormatError naming the
+    line; ``line[0]``, when given, follows the current line number (for error messages).
+    """
+    p = Path(path).expanduser()
+    where = line if line is not None else [0]
+    try:
+        with (gzip.open(p, "rb") if p.suffix == ".gz" else open(p, "rb")) as fh:
+            for lineno, raw in enumerate(fh, 1):
+                where[0] = lineno
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise DataFormatError(
+                        f"{p}:{lineno}: not UTF-8 text (byte {raw[exc.start]:#04x} at column {exc.start + 1}); "
+                        "re-save the file as UTF-8."
+                    ) from None
+                yield text[1:] if lineno == 1 and text.startswith("\ufeff") else text
+    except FileNotFoundError:
+        raise DataFormatError(f"file not found: {p}; check the path.") from None
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise DataFormatError(
+            f"{p}: not a valid gzip file ({type(exc).__name__}: {exc}); re-compress it with gzip, or "
+            "drop the .gz suffix if it is plain text."
+        ) from None
+    except IsADirectoryError:
+        raise DataFormatError(f"{p} is a folder; give a data file.") from None
+    except OSError as exc:
+        raise DataFormatError(f"{p}: cannot be read ({exc.strerror or exc}); check the file and its permissions.") from None
+
+
 def iter_rows(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield ``(line_number, row)`` from a JSONL, CSV or Parquet file (``.gz`` ok)."""
     p = Path(path).expanduser()
     if not p.is_file():
-        raise DataFormatError(f"data file not found: {p}")
+        raise DataFormatError(f"data file not found: {p}" + (" (it is a folder)" if p.is_dir() else "") + "; check the path.")
     kind = _base_suffix(p)
     if kind in (".jsonl", ".json", ".ndjson"):
-        with _open_text(p) as fh:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise DataFormatError(f"{p}:{lineno}: not valid JSON ({exc.msg}); each line must be one JSON object.") from None
-                if not isinstance(row, dict):
-                    raise DataFormatError(f"{p}:{lineno}: expected a JSON object, got {type(row).__name__}.")
-                yield lineno, row
+        for lineno, line in enumerate(read_text_lines(p), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataFormatError(f"{p}:{lineno}: not valid JSON ({exc.msg}); each line must be one JSON object.") from None
+            if not isinstance(row, dict):
+                raise DataFormatError(f"{p}:{lineno}: expected a JSON object, got {type(row).__name__}.")
+            yield lineno, row
     elif kind == ".csv":
-        with _open_text(p) as fh:
-            reader = csv.DictReader(fh)
-            for i, row in enumerate(reader):
-                yield i + 2, dict(row)  # line 1 is the header
+        if csv.field_size_limit() < CSV_FIELD_LIMIT:
+            csv.field_size_limit(CSV_FIELD_LIMIT)
+        line = [0]
+        reader = csv.DictReader(read_text_lines(p, line=line))
+        try:
+            for row in reader:
+                yield reader.line_num, dict(row)
+        except csv.Error as exc:
+            raise DataFormatError(f"{p}:{line[0]}: not valid CSV ({exc}); fix the quoting or export it again.") from None
     elif kind == ".parquet":
         try:
             import pyarrow.parquet as pq
         except ImportError:
-            raise DataFormatError("reading Parquet needs pyarrow: pip install 'routellm[train]'") from None
-        table = pq.read_table(p)
+            raise DataFormatError(f"reading Parquet needs pyarrow: {install_hint('train')}") from None
+        try:
+            table = pq.read_table(p)
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for bad files
+            raise DataFormatError(
+                f"{p}: not a readable Parquet file ({type(exc).__name__}: {exc}); export it again, or use JSONL/CSV."
+            ) from None
         for i, row in enumerate(table.to_pylist()):
             yield i + 1, row
     else:
@@ -171,10 +232,14 @@ def _battles_from_rows(rows: Iterable[tuple[int, dict[str, Any]]], source: str) 
                 f"{where}: unknown winner {winner!r}; use model_a, model_b or tie."
             )
         weight = row.get("weight", 1.0)
-        try:
-            weight = float(weight) if weight not in (None, "") else 1.0
-        except (TypeError, ValueError):
-            raise DataFormatError(f"{where}: weight {weight!r} is not a number.") from None
+        if isinstance(weight, str):
+            try:
+                weight = float(weight) if weight.strip() else 1.0
+            except ValueError:
+                raise DataFormatError(f"{where}: weight {weight!r} is not a number.") from None
+        weight = 1.0 if weight is None else finite_number(
+            f"{where}: weight", weight, minimum=0.0, hint="Use a number >= 0 (default 1.0).", error=DataFormatError
+        )
         prompts.append(prompt)
         ma.append(a)
         mb.append(b)
@@ -219,15 +284,15 @@ def read_golden(paths: str | Path | Sequence[str | Path], *, drop_contaminated: 
                     raise DataFormatError(f"{where}: scores must be a JSON object {{model: 0..1}}.") from None
             if not isinstance(scores, dict) or not scores:
                 raise DataFormatError(f"{where}: scores must be a non-empty object {{model: 0..1}}.")
-            try:
-                clean = {str(k): float(v) for k, v in scores.items()}
-            except (TypeError, ValueError):
-                raise DataFormatError(f"{where}: every score must be a number in [0, 1].") from None
-            if any(not 0.0 <= v <= 1.0 for v in clean.values()):
-                raise DataFormatError(f"{where}: scores must lie in [0, 1], got {clean}.")
+            clean = {
+                str(k): finite_number(f"{where}: score of {k!r}", v, minimum=0.0, maximum=1.0,
+                                      hint="Scores are benchmark outcomes in [0, 1] (1 = correct).",
+                                      error=DataFormatError)
+                for k, v in scores.items()
+            }
             if not isinstance(row["prompt"], str) or not row["prompt"].strip():
                 raise DataFormatError(f"{where}: prompt is empty or not text.")
-            contaminated = bool(row.get("contaminated", False))
+            contaminated = parse_flag(row.get("contaminated"), f"{where}: contaminated")
             if contaminated and drop_contaminated:
                 continue
             rows.append(
@@ -242,6 +307,26 @@ def read_golden(paths: str | Path | Sequence[str | Path], *, drop_contaminated: 
     return rows
 
 
+_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
+_FALSE = {"false", "f", "no", "n", "0", "0.0", ""}
+
+
+def parse_flag(value: Any, name: str) -> bool:
+    """A yes/no column as a bool: JSON/Parquet booleans, 0/1, or the text true/false/yes/no/1/0
+    (any case; empty or missing is False). Anything else is a DataFormatError, never ``bool(text)``."""
+    if value is None:
+        return False
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE or text in _FALSE:
+            return text in _TRUE
+    elif finite_number(name, value, error=DataFormatError) in (0.0, 1.0):
+        return bool(value)
+    raise DataFormatError(f"{name} must be true or false (or 1/0, yes/no), got {value!r}.")
+
+
 def _outcome(score_a: float, score_b: float) -> float:
     """Battle outcome of two benchmark scores: 1 if a is higher, 0 if b is, 0.5 if equal."""
     return 1.0 if score_a > score_b else 0.0 if score_a < score_b else 0.5
@@ -252,6 +337,11 @@ def golden_to_battles(
 ) -> Battles:
     """The paper's golden-label augmentation: one strong-vs-weak battle per row. The model with
     the higher score wins; equal scores are a tie. Rows lacking either model raise."""
+    if strong == weak:
+        raise DataFormatError(
+            f"--strong and --weak are both {strong!r}; golden labels compare two different models."
+        )
+    weight = _golden_weight(weight)
     prompts, ma, mb, out = [], [], [], []
     for r in rows:
         if strong not in r.scores or weak not in r.scores:
@@ -268,6 +358,7 @@ def golden_to_battles(
 
 def golden_to_all_pair_battles(rows: Sequence[GoldenRow], *, weight: float = 1.0) -> Battles:
     """Battles between every pair of models scored on each row (multi-model benchmark files)."""
+    weight = _golden_weight(weight)
     prompts, ma, mb, out = [], [], [], []
     for r in rows:
         names = sorted(r.scores)
@@ -278,3 +369,7 @@ def golden_to_all_pair_battles(rows: Sequence[GoldenRow], *, weight: float = 1.0
                 mb.append(b)
                 out.append(_outcome(r.scores[a], r.scores[b]))
     return Battles(prompts, ma, mb, np.asarray(out), np.full(len(prompts), float(weight)))
+
+
+def _golden_weight(weight: Any) -> float:
+    return finite_number("golden weight", weight, minimum=0.0, hint="A weight scales the rows' share of the loss: use 1.0.")

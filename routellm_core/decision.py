@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from routellm_core.errors import ConfigError
+from routellm_core.prompts import as_prompt_batch, as_single_prompt
+from routellm_core.validation import unit_interval
 
 if TYPE_CHECKING:  # pragma: no cover
     from routellm_core.routers.base import Router
@@ -45,20 +47,14 @@ class RoutingDecision:
 
 
 def check_unit_interval(name: str, value: Any) -> float:
-    """Return ``value`` as a float in [0, 1] or raise ConfigError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"{name} must be a number in [0, 1], got {value!r} ({type(value).__name__}).")
-    v = float(value)
-    if not 0.0 <= v <= 1.0:  # also rejects NaN
-        raise ConfigError(
-            f"{name} must be in [0, 1], got {value!r}. "
-            + (
-                "It is a share of calls: 0.3 sends about 30% of prompts to the strong model."
-                if name == "strong_fraction"
-                else "Scores are probabilities, so a threshold of 0.5 means 'strong when more likely than not'."
-            )
-        )
-    return v
+    """Return ``value`` (a finite number, numpy scalars included) as a float in [0, 1] or raise
+    ConfigError naming ``name``."""
+    hint = (
+        "It is a share of calls: 0.3 sends about 30% of prompts to the strong model."
+        if name == "strong_fraction"
+        else "Scores are probabilities, so a threshold of 0.5 means 'strong when more likely than not'."
+    )
+    return unit_interval(name, value, hint=hint)
 
 
 def decide(score: float, threshold: float, router: str) -> RoutingDecision:
@@ -74,6 +70,9 @@ class RoutingPolicy:
     typical prompts, in [0, 1], to send to the strong model; resolved through the router's stored
     calibration quantiles). With neither, the router's own default threshold is used
     (see ``Router.default_threshold``).
+
+    A router given by name, folder or hub id is loaded once per process and shared by every
+    policy that names the same checkpoint (``registry.shared_router``); treat it as read-only.
     """
 
     def __init__(
@@ -83,14 +82,14 @@ class RoutingPolicy:
         threshold: float | None = None,
         strong_fraction: float | None = None,
     ) -> None:
-        from routellm_core.registry import load_router
+        from routellm_core.registry import shared_router
 
         if threshold is not None and strong_fraction is not None:
             raise ConfigError(
                 "give either threshold or strong_fraction, not both: threshold is a score "
                 "cut-off, strong_fraction the share of calls to send to the strong model."
             )
-        self.router: Router = load_router(router)
+        self.router: Router = shared_router(router)
         if threshold is not None:
             self.threshold = check_unit_interval("threshold", threshold)
         elif strong_fraction is not None:
@@ -104,15 +103,16 @@ class RoutingPolicy:
         return self.router.name
 
     def decide(self, prompt: str) -> RoutingDecision:
-        """Score one prompt and decide. Raises InvalidPromptError / RoutingError."""
-        score = float(self.router.score(prompt))
+        """Score one prompt (a str) and decide. Raises InvalidPromptError / RoutingError."""
+        score = float(self.router.score(as_single_prompt(prompt, "RoutingPolicy.decide")))
         return decide(score, self.threshold, self.router.name)
 
     def decide_batch(self, prompts: Sequence[str]) -> list[RoutingDecision]:
-        """Score all prompts in one router pass and decide each."""
-        if len(prompts) == 0:
+        """Score all prompts (a list of str) in one router pass and decide each."""
+        items = as_prompt_batch(prompts, "RoutingPolicy.decide_batch")
+        if not items:
             return []
-        scores = self.router.score(list(prompts))
+        scores = self.router.score(items)
         return [decide(float(s), self.threshold, self.router.name) for s in scores]
 
     async def adecide(self, prompt: str) -> RoutingDecision:

@@ -2,6 +2,27 @@
 
 from __future__ import annotations
 
+#: the name this project is installed under (``pip install routellm-plugins``); the import
+#: packages are ``routellm_core``, ``langchain_routellm`` and ``llamaindex_routellm``
+DISTRIBUTION = "routellm-plugins"
+
+
+def install_hint(extra: str) -> str:
+    """The command that installs an optional extra, e.g. ``pip install 'routellm-plugins[train]'``."""
+    return f"pip install '{DISTRIBUTION}[{extra}]'"
+
+
+def missing_extra_error(exc: ImportError, what: str, extra: str, packages: tuple[str, ...]) -> ImportError:
+    """An ImportError naming the extra to install when ``exc`` is a missing (or too old) framework
+    package among ``packages`` (top-level import names); ``exc`` itself otherwise."""
+    missing = (exc.name or "").split(".")[0]
+    if missing in packages or (not exc.name and any(p in str(exc) for p in packages)):
+        return ImportError(
+            f"{what} needs {missing or extra}, which is not installed or too old ({exc}); "
+            f"install the extra: {install_hint(extra)}"
+        )
+    return exc
+
 
 class RouteLLMError(Exception):
     """Base class of every error this library raises on purpose."""

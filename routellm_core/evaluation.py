@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from routellm_core.errors import ConfigError, UnknownModelError
+from routellm_core.errors import ConfigError, UnknownModelError, install_hint
 
 if TYPE_CHECKING:  # pragma: no cover
     from routellm_core.data import Battles, GoldenRow
@@ -411,7 +411,10 @@ def plot_curves(
 ) -> Path:
     """Write a PNG: quality (%) vs strong-call share (%), one line per curve (names 'random' and
     'oracle' drawn dashed/dotted), horizontal lines at the strong and weak quality."""
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        raise ConfigError(f"plots need matplotlib: {install_hint('eval')}") from None
 
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt

@@ -1,39 +1,95 @@
-"""Validation of the prompts a router scores."""
+"""Validation of the prompts a router scores.
+
+A prompt is a non-empty ``str`` of valid Unicode. A list (or tuple, or other ordered sequence)
+of prompts is scored as a batch. Anything else is refused with an ``InvalidPromptError`` rather
+than iterated: a ``dict`` (a chat message: pass its ``"content"``), ``bytes`` (decode them
+first), a set (no order to match scores to).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from routellm_core.errors import InvalidPromptError
 
 
 def as_prompt_list(prompts: str | Sequence[str]) -> tuple[list[str], bool]:
-    """Return ``(list_of_prompts, was_single)``; raise InvalidPromptError on bad input.
+    """Return ``(list_of_prompts, was_single)``; raise InvalidPromptError on bad input."""
+    if isinstance(prompts, str):
+        return [_check_prompt(prompts, "prompt")], True
+    items = _as_items(prompts, "prompts", "router.score(['first prompt', 'second prompt'])")
+    return [_check_prompt(p, f"prompt #{i}") for i, p in enumerate(items)], False
 
-    A prompt must be a non-empty string that is not only whitespace.
-    """
-    single = isinstance(prompts, str)
-    items = [prompts] if single else prompts
-    if not single and not isinstance(prompts, Sequence):
+
+def as_single_prompt(prompt: Any, where: str) -> str:
+    """``prompt`` checked as one prompt (a str); a list here is a mistake, named in the error."""
+    if not isinstance(prompt, str) and isinstance(prompt, (list, tuple)):
+        raise InvalidPromptError(
+            f"{where} takes one prompt (a str), got a {type(prompt).__name__} of {len(prompt)}; "
+            "use the batch method for several prompts."
+        )
+    items, _ = as_prompt_list(prompt)
+    return items[0]
+
+
+def as_prompt_batch(prompts: Any, where: str) -> list[str]:
+    """``prompts`` checked as a batch (a list of str); a single str here is refused, never split
+    into characters."""
+    if isinstance(prompts, str):
+        raise InvalidPromptError(
+            f"{where} takes a list of prompts, got one str; wrap it in a list ([prompt]) or use the "
+            "single-prompt method."
+        )
+    items, _ = as_prompt_list(prompts)
+    return items
+
+
+def _as_items(prompts: Any, what: str, example: str) -> list[Any]:
+    if isinstance(prompts, (bytes, bytearray, memoryview)):
+        raise InvalidPromptError(
+            f"{what} must be text, got {type(prompts).__name__}; decode it first, e.g. data.decode('utf-8')."
+        )
+    if isinstance(prompts, Mapping):
+        raise InvalidPromptError(
+            f"{what} must be a string or a list of strings, got a {type(prompts).__name__} "
+            f"(keys {list(prompts)[:4]}); for a chat message pass its text, e.g. message['content']."
+        )
+    if isinstance(prompts, (set, frozenset)):
+        raise InvalidPromptError(
+            f"{what} must be an ordered list, got a {type(prompts).__name__}; scores follow the input "
+            "order, so pass a list."
+        )
+    if isinstance(prompts, Iterable):
+        return list(prompts)
+    raise InvalidPromptError(
+        f"{what} must be a string or a list of strings, got {type(prompts).__name__}; pass the user's "
+        f"text, e.g. {example}."
+    )
+
+
+def _check_prompt(p: Any, where: str) -> str:
+    if not isinstance(p, str):
+        hint = (
+            "decode it first, e.g. data.decode('utf-8')"
+            if isinstance(p, (bytes, bytearray))
+            else "for a chat message pass its text, e.g. message['content']"
+            if isinstance(p, Mapping)
+            else "convert chat messages to their text before scoring"
+        )
+        raise InvalidPromptError(f"{where} must be a string, got {type(p).__name__}; {hint}.")
+    if not p.strip():
+        raise InvalidPromptError(
+            f"{where} is empty; a router needs the user's text to score. "
+            "Pass a non-empty prompt (or route a fixed model without a router)."
+        )
+    if not p.isascii():
         try:
-            items = list(prompts)  # type: ignore[arg-type]
-        except TypeError:
+            p.encode("utf-8")
+        except UnicodeEncodeError as exc:
             raise InvalidPromptError(
-                f"prompts must be a string or a list of strings, got {type(prompts).__name__}; "
-                "pass the user's text, e.g. router.score('Explain the CAP theorem')."
+                f"{where} is not valid Unicode: it holds a lone surrogate {p[exc.start]!r} at position "
+                f"{exc.start} (usually bytes decoded with errors='surrogateescape'); decode the input "
+                "with errors='replace' or fix its encoding."
             ) from None
-    out: list[str] = []
-    for i, p in enumerate(items):
-        where = "prompt" if single else f"prompt #{i}"
-        if not isinstance(p, str):
-            raise InvalidPromptError(
-                f"{where} must be a string, got {type(p).__name__}; "
-                "convert chat messages to their text before scoring."
-            )
-        if not p.strip():
-            raise InvalidPromptError(
-                f"{where} is empty; a router needs the user's text to score. "
-                "Pass a non-empty prompt (or route a fixed model without a router)."
-            )
-        out.append(p)
-    return out, single
+    return p

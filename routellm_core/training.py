@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from routellm_core.errors import ConfigError, install_hint
+
 
 def _progress(total: int, desc: str, enabled: bool):  # noqa: ANN202
     from tqdm.auto import tqdm
@@ -38,7 +40,7 @@ def train_mf(
     try:
         import torch
     except ImportError as exc:  # pragma: no cover - depends on install
-        raise ImportError("training needs torch: pip install 'routellm[train]'") from exc
+        raise ConfigError(f"training needs torch: {install_hint('train')}") from exc
 
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)

@@ -7,6 +7,7 @@ scikit-learn style: ``__init__`` stores parameters, ``fit`` learns from battles,
 from __future__ import annotations
 
 import abc
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -16,7 +17,11 @@ import numpy as np
 from routellm_core.calibration import DEFAULT_STRONG_FRACTION, score_quantiles, threshold_from_quantiles
 from routellm_core.decision import RoutingDecision, check_unit_interval, decide
 from routellm_core.errors import ConfigError, RoutingError
-from routellm_core.prompts import as_prompt_list
+from routellm_core.prompts import as_prompt_batch, as_prompt_list
+from routellm_core.validation import check_finite_array, check_params
+
+#: guards the first creation of a router's embedder (so concurrent first calls build one)
+_EMBEDDER_LOCK = threading.Lock()
 
 
 class Router(abc.ABC):
@@ -38,10 +43,11 @@ class Router(abc.ABC):
         weak_model: str | None = None,
         seed: int = 0,
     ) -> None:
+        _check_pair(strong_model, weak_model)
         self.embedder = embedder
         self.strong_model = strong_model
         self.weak_model = weak_model
-        self.seed = seed
+        self.seed = check_params(seed=seed)["seed"]
         #: sorted score quantiles of a calibration prompt set (None until calibrated)
         self.calibration_quantiles_: np.ndarray | None = None
         self.calibration_source_: str | None = None
@@ -61,12 +67,17 @@ class Router(abc.ABC):
 
     # ------------------------------------------------------------------ embedder
     def get_embedder(self) -> Any:
-        """The embedder object, created on first use (cached, lazy import of heavy libraries)."""
-        if self._embedder_obj is None:
+        """The embedder object, created on first use (cached, lazy import of heavy libraries).
+        Thread-safe: concurrent first calls build it once."""
+        emb = self._embedder_obj
+        if emb is None:
             from routellm_core.embeddings import resolve_embedder
 
-            self._embedder_obj = resolve_embedder(self.embedder)
-        return self._embedder_obj
+            with _EMBEDDER_LOCK:
+                emb = self._embedder_obj
+                if emb is None:
+                    emb = self._embedder_obj = resolve_embedder(self.embedder)
+        return emb
 
     def embed(self, prompts: list[str]) -> np.ndarray:
         return self.get_embedder().embed(prompts)
@@ -84,12 +95,17 @@ class Router(abc.ABC):
             )
         if len(battles) == 0:
             raise ConfigError("fit() got no battles; give at least one battle row.")
+        if battles.weight.sum() <= 0:
+            raise ConfigError("every battle has weight 0, so there is nothing to learn; give some rows a positive weight.")
         if self.strong_model is None or self.weak_model is None:
             strong, weak = battles.default_pair()
-            self.strong_model = self.strong_model or strong
-            self.weak_model = self.weak_model or weak
+            if self.strong_model is None:  # the other model of the default pair than the given weak
+                self.strong_model = strong if strong != self.weak_model else weak
+            if self.weak_model is None:
+                self.weak_model = weak if weak != self.strong_model else strong
+            _check_pair(self.strong_model, self.weak_model)
         self._fit(battles)
-        prompts = list(calibration_prompts) if calibration_prompts is not None else battles.unique_prompts()
+        prompts = calibration_prompts if calibration_prompts is not None else battles.unique_prompts()
         self.calibrate(prompts, source="training prompts" if calibration_prompts is None else "given prompts")
         return self
 
@@ -117,11 +133,19 @@ class Router(abc.ABC):
                 f"router {self.name!r} failed while scoring {len(items)} prompt(s): "
                 f"{type(exc).__name__}: {exc}"
             ) from exc
+        check_finite_array(
+            f"router {self.name!r}'s scores",
+            scores,
+            hint="Its weights are corrupt or training diverged; retrain it (e.g. with a lower lr).",
+            error=RoutingError,
+        )
         scores = np.clip(scores, 0.0, 1.0)
         return float(scores[0]) if single else scores
 
     def _resolve_pair(self, strong: str | None, weak: str | None) -> tuple[str | None, str | None]:
-        return (strong or self.strong_model, weak or self.weak_model)
+        pair = (strong or self.strong_model, weak or self.weak_model)
+        _check_pair(*pair)
+        return pair
 
     @abc.abstractmethod
     def _score(self, prompts: list[str], strong: str | None, weak: str | None) -> np.ndarray: ...
@@ -155,7 +179,7 @@ class Router(abc.ABC):
         (share of these prompts, in [0, 1], to send to strong) when one is given."""
         if strong_fraction is not None:
             check_unit_interval("strong_fraction", strong_fraction)
-        items, _ = as_prompt_list(list(prompts))
+        items = as_prompt_batch(prompts, "calibrate()")
         if not items:
             raise ConfigError("calibrate() needs at least one prompt.")
         scores = np.atleast_1d(self.score(items))
@@ -211,4 +235,13 @@ class Router(abc.ABC):
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(strong_model={self.strong_model!r}, weak_model={self.weak_model!r})"
+        )
+
+
+def _check_pair(strong: str | None, weak: str | None) -> None:
+    """A router compares two different models; the same name twice would always score 0.5."""
+    if strong is not None and strong == weak:
+        raise ConfigError(
+            f"strong and weak model are both {strong!r}; a router compares two different models, so "
+            "give two names (e.g. --strong gpt-4o --weak gpt-4o-mini)."
         )

@@ -36,6 +36,7 @@ from routellm_core.routers.transformer_utils import (
     WEAK_WINS,
     battle_labels,
     fine_tune,
+    from_pretrained_strict,
     hub_error,
     load_state_strict,
     numpy_to_state_dict,
@@ -47,6 +48,7 @@ from routellm_core.routers.transformer_utils import (
     split_by_prompt,
     state_dict_to_numpy,
 )
+from routellm_core.validation import check_params
 
 TOKENIZER_DIR = "tokenizer"
 
@@ -89,22 +91,15 @@ class BertRouter(Router):
                 "with base_model=<Hugging Face id or folder>."
             )
         super().__init__(embedder=None, strong_model=strong_model, weak_model=weak_model, seed=seed)
-        if max_length < 8:
-            raise ConfigError(f"max_length must be >= 8 tokens, got {max_length}.")
-        if train_layers is not None and train_layers < 0:
-            raise ConfigError(f"train_layers must be None (all) or >= 0, got {train_layers}.")
+        # max_length, epochs, lr, ...: checked and set as attributes of the same names
+        vars(self).update(check_params(
+            max_length=max_length, epochs=epochs, lr=lr, weight_decay=weight_decay, batch_size=batch_size,
+            val_fraction=val_fraction, patience=patience, train_layers=train_layers,
+            inference_batch_size=inference_batch_size,
+        ))
         self.base_model = str(base_model)
-        self.max_length = int(max_length)
-        self.epochs = int(epochs)
-        self.lr = float(lr)
-        self.weight_decay = float(weight_decay)
-        self.batch_size = int(batch_size)
-        self.val_fraction = float(val_fraction)
-        self.patience = int(patience)
-        self.train_layers = train_layers
         self.use_all_pairs = bool(use_all_pairs)
         self.device = device
-        self.inference_batch_size = int(inference_batch_size)
         self.show_progress = show_progress
         self.model_: Any = None
         self.tokenizer_: Any = None
@@ -378,11 +373,7 @@ def bert_from_hf_classifier(
     if labels != LABEL_NAMES:
         raise CheckpointError(f"unsupported label order {labels!r}; expected {LABEL_NAMES}.")
     router = BertRouter(strong_model=strong_model, weak_model=weak_model, base_model=str(folder), **params)
-    try:
-        with quiet_transformers():
-            model = transformers.AutoModelForSequenceClassification.from_pretrained(str(folder))
-    except Exception as exc:  # noqa: BLE001
-        raise CheckpointError(f"{folder}: the sequence-classification weights cannot be loaded ({type(exc).__name__}: {exc}).") from exc
+    model = from_pretrained_strict(transformers.AutoModelForSequenceClassification, str(folder), f"classifier {folder}")
     if int(model.config.num_labels) != len(LABEL_NAMES):
         raise CheckpointError(
             f"{folder}: the classifier head has {model.config.num_labels} outputs, expected 3 "

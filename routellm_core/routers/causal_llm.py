@@ -40,6 +40,7 @@ from routellm_core.routers.transformer_utils import (
     apply_lora,
     battle_labels,
     fine_tune,
+    from_pretrained_strict,
     hub_error,
     merge_lora,
     quiet_transformers,
@@ -49,6 +50,7 @@ from routellm_core.routers.transformer_utils import (
     softmax_np,
     split_by_prompt,
 )
+from routellm_core.validation import check_params
 
 DEFAULT_LABEL_TOKENS = ["[[1]]", "[[2]]", "[[3]]", "[[4]]", "[[5]]"]
 DEFAULT_SYSTEM_MESSAGE = (
@@ -133,21 +135,16 @@ class CausalLLMRouter(Router):
         self.prompt_format = prompt_format
         self.system_message = system_message
         self.user_template = user_template
-        self.max_length = int(max_length)
-        self.epochs = int(epochs)
-        self.lr = float(lr)
-        self.weight_decay = float(weight_decay)
-        self.batch_size = int(batch_size)
-        self.val_fraction = float(val_fraction)
-        self.patience = int(patience)
-        self.lora_r = int(lora_r)
-        self.lora_alpha = float(lora_alpha)
-        self.lora_dropout = float(lora_dropout)
+        # max_length, epochs, lr, ...: checked and set as attributes of the same names
+        vars(self).update(check_params(
+            max_length=max_length, epochs=epochs, lr=lr, weight_decay=weight_decay, batch_size=batch_size,
+            val_fraction=val_fraction, patience=patience, lora_r=lora_r, lora_alpha=lora_alpha,
+            lora_dropout=lora_dropout, inference_batch_size=inference_batch_size,
+        ))
         self.lora_targets = [str(t) for t in lora_targets]
         self.use_all_pairs = bool(use_all_pairs)
         self.device = device
         self.dtype = dtype
-        self.inference_batch_size = int(inference_batch_size)
         self.show_progress = show_progress
         self.model_: Any = None
         self.tokenizer_: Any = None
@@ -442,11 +439,12 @@ class CausalLLMRouter(Router):
         try:
             with quiet_transformers():
                 tok = transformers.AutoTokenizer.from_pretrained(str(folder / TOKENIZER_DIR))
-                model = transformers.AutoModelForCausalLM.from_pretrained(
-                    str(folder / MODEL_DIR), dtype=resolve_dtype(self.dtype, device)
-                )
         except Exception as exc:  # noqa: BLE001
-            raise CheckpointError(f"causal_llm checkpoint {folder}: cannot load its model or tokenizer ({type(exc).__name__}: {exc}).") from exc
+            raise CheckpointError(f"causal_llm checkpoint {folder}: cannot load its tokenizer ({type(exc).__name__}: {exc}).") from exc
+        model = from_pretrained_strict(
+            transformers.AutoModelForCausalLM, str(folder / MODEL_DIR), f"causal_llm checkpoint {folder}",
+            dtype=resolve_dtype(self.dtype, device),
+        )
         self._attach(model.to(device), tok, f"causal_llm checkpoint {folder}")
         if self.label_ids_ != stored_ids:
             raise CheckpointError(

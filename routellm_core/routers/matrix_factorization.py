@@ -19,6 +19,7 @@ import numpy as np
 from routellm_core.errors import ConfigError
 from routellm_core.routers.base import Router
 from routellm_core.routers.embedding_router import check_dim, model_index, sigmoid
+from routellm_core.validation import check_params
 
 
 class MatrixFactorizationRouter(Router):
@@ -45,13 +46,10 @@ class MatrixFactorizationRouter(Router):
         show_progress: bool = True,
     ) -> None:
         super().__init__(embedder=embedder, strong_model=strong_model, weak_model=weak_model, seed=seed)
-        self.dim = dim
-        self.hidden = hidden
-        self.epochs = epochs
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.batch_size = batch_size
-        self.dropout = dropout
+        # dim, hidden, epochs, ...: checked and set as attributes of the same names
+        vars(self).update(check_params(
+            dim=dim, hidden=hidden, epochs=epochs, lr=lr, weight_decay=weight_decay, batch_size=batch_size, dropout=dropout
+        ))
         self.show_progress = show_progress
         self.models_: list[str] = []
         self.weights_: dict[str, np.ndarray] = {}

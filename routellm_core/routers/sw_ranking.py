@@ -18,6 +18,7 @@ import numpy as np
 from routellm_core.errors import ConfigError
 from routellm_core.routers.base import Router
 from routellm_core.routers.embedding_router import check_dim, model_index, sigmoid
+from routellm_core.validation import check_params
 
 
 class SWRankingRouter(Router):
@@ -38,11 +39,7 @@ class SWRankingRouter(Router):
         seed: int = 0,
     ) -> None:
         super().__init__(embedder=embedder, strong_model=strong_model, weak_model=weak_model, seed=seed)
-        if gamma <= 1.0:
-            raise ConfigError(f"gamma must be > 1 (the paper uses 10), got {gamma}.")
-        self.gamma = gamma
-        self.l2 = l2
-        self.newton_steps = newton_steps
+        vars(self).update(check_params(gamma=gamma, l2=l2, newton_steps=newton_steps))  # checked attributes
         self.models_: list[str] = []
         self.prompt_embeddings_: np.ndarray | None = None  # [U, d] distinct training prompts
         self.pairs_: np.ndarray | None = None  # [P, 2] model index pairs (a, b)

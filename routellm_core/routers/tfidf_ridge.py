@@ -34,6 +34,7 @@ import numpy as np
 from routellm_core.errors import ConfigError, UnknownModelError
 from routellm_core.routers.base import Router
 from routellm_core.routers.embedding_router import check_dim, sigmoid
+from routellm_core.validation import check_params
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -118,22 +119,11 @@ class TfidfRidgeRouter(Router):
         seed: int = 0,
     ) -> None:
         super().__init__(embedder=embedder, strong_model=strong_model, weak_model=weak_model, seed=seed)
-        if alpha <= 0:
-            raise ConfigError(f"alpha must be > 0, got {alpha}.")
-        if not 1 <= int(ngrams) <= 3:
-            raise ConfigError(f"ngrams must be 1, 2 or 3, got {ngrams}.")
-        if not 10 <= int(n_features_log2) <= 24:
-            raise ConfigError(f"n_features_log2 must be in 10..24, got {n_features_log2}.")
-        if stats_weight < 0 or embedding_weight < 0:
-            raise ConfigError("stats_weight and embedding_weight must be >= 0.")
-        self.alpha = float(alpha)
-        self.ngrams = int(ngrams)
-        self.n_features_log2 = int(n_features_log2)
-        self.min_df = int(min_df)
-        self.stats_weight = float(stats_weight)
-        self.embedding_weight = float(embedding_weight)
-        self.max_iter = int(max_iter)
-        self.tol = float(tol)
+        # alpha, ngrams, ...: checked and set as attributes of the same names
+        vars(self).update(check_params(
+            alpha=alpha, ngrams=ngrams, n_features_log2=n_features_log2, min_df=min_df, stats_weight=stats_weight,
+            embedding_weight=embedding_weight, max_iter=max_iter, tol=tol,
+        ))
         self.idf_: np.ndarray | None = None  # [2**bits] (0 = unused bucket)
         self.coef_text_: np.ndarray | None = None  # [2**bits]
         self.stats_mean_: np.ndarray | None = None
@@ -177,8 +167,6 @@ class TfidfRidgeRouter(Router):
     # ------------------------------------------------------------------ training
     def _training_set(self, battles: Any) -> tuple[list[str], np.ndarray, np.ndarray]:
         strong, weak = self.strong_model, self.weak_model
-        if strong == weak:
-            raise ConfigError(f"strong and weak model are both {strong!r}.")
         a = np.asarray(battles.model_a, dtype=object)
         b = np.asarray(battles.model_b, dtype=object)
         fwd = (a == strong) & (b == weak)
@@ -197,8 +185,8 @@ class TfidfRidgeRouter(Router):
 
     def _fit(self, battles: Any) -> None:
         prompts, y, sw = self._training_set(battles)
-        if np.any(sw < 0) or sw.sum() <= 0:
-            raise ConfigError("battle weights must be >= 0 with a positive sum.")
+        if sw.sum() <= 0:
+            raise ConfigError(f"every battle between {self.strong_model!r} and {self.weak_model!r} has weight 0; give some a positive weight.")
         # aggregate repeated prompts: weighted mean target, summed weight (same optimum)
         uniq = list(dict.fromkeys(prompts))
         pos = {p: i for i, p in enumerate(uniq)}

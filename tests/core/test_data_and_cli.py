@@ -88,7 +88,7 @@ def test_golden_rows_become_strong_vs_weak_battles(tmp_path):
     with pytest.raises(DataFormatError, match="no score for 'X'"):
         golden_to_battles(gold, "X", "W")
     _write_jsonl(tmp_path / "bad.jsonl", [{"prompt": "q", "scores": {"S": 2}}])
-    with pytest.raises(DataFormatError, match=r"bad.jsonl:1: scores must lie in \[0, 1\]"):
+    with pytest.raises(DataFormatError, match=r"bad.jsonl:1: score of 'S' must be in \[0, 1\]"):
         read_golden(tmp_path / "bad.jsonl")
 
 
