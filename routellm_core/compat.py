@@ -30,7 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from routellm_core.errors import CheckpointError, ConfigError, EmbedderMismatchError
+from routellm_core.errors import CheckpointError, ConfigError, EmbedderMismatchError, install_hint
+from routellm_core.validation import check_finite_array
 
 #: RouteLLM's default model pair (its config.example.yaml and Controller examples)
 ROUTELLM_STRONG = "gpt-4-1106-preview"
@@ -237,7 +238,7 @@ def _read_torch_bin(path: Path) -> dict[str, np.ndarray]:
     try:
         import torch
     except ImportError as exc:  # pragma: no cover
-        raise CheckpointError(f"{path} is a PyTorch pickle; reading it needs torch: pip install 'routellm[train]'.") from exc
+        raise CheckpointError(f"{path} is a PyTorch pickle; reading it needs torch: {install_hint('train')}.") from exc
     try:
         state = torch.load(str(path), map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001
@@ -248,19 +249,24 @@ def _read_torch_bin(path: Path) -> dict[str, np.ndarray]:
 
 
 def read_mf_tensors(folder: Path) -> dict[str, np.ndarray]:
-    """The RouteLLM mf state dict (float32 numpy) from ``model.safetensors`` or ``pytorch_model.bin``."""
+    """The RouteLLM mf state dict (float32 numpy) from ``model.safetensors`` or ``pytorch_model.bin``;
+    NaN or infinite weights are a CheckpointError."""
     st = folder / "model.safetensors"
+    pt = folder / "pytorch_model.bin"
     if st.is_file():
         from safetensors.numpy import load_file
 
         try:
-            return {k: np.asarray(v, dtype=np.float32) for k, v in load_file(str(st)).items()}
+            tensors = {k: np.asarray(v, dtype=np.float32) for k, v in load_file(str(st)).items()}
         except Exception as exc:  # noqa: BLE001
             raise CheckpointError(f"{st} is corrupt ({exc}); re-download the checkpoint.") from exc
-    pt = folder / "pytorch_model.bin"
-    if pt.is_file():
-        return _read_torch_bin(pt)
-    raise CheckpointError(f"{folder} has neither model.safetensors nor pytorch_model.bin; the checkpoint is incomplete.")
+    elif pt.is_file():
+        tensors = _read_torch_bin(pt)
+    else:
+        raise CheckpointError(f"{folder} has neither model.safetensors nor pytorch_model.bin; the checkpoint is incomplete.")
+    for key, value in tensors.items():
+        check_finite_array(f"{folder} tensor {key!r}", value, hint="The checkpoint is corrupt; re-download it.", error=CheckpointError)
+    return tensors
 
 
 def load_routellm_mf(
@@ -456,6 +462,7 @@ def load_routellm_causal_llm(
     five ids of the vocabulary), score ``1 - P([[4]]) - P([[5]])``."""
     from routellm_core.routers.causal_llm import DEFAULT_LABEL_TOKENS, CausalLLMRouter
     from routellm_core.routers.transformer_utils import (
+        from_pretrained_strict,
         quiet_transformers,
         require_torch_transformers,
         resolve_device,
@@ -525,11 +532,9 @@ def load_routellm_causal_llm(
     except TypeError as exc:
         raise ConfigError(f"bad option for the causal_llm router: {exc}") from None
     device = resolve_device(router.device)
-    try:
-        with quiet_transformers():
-            model = transformers.AutoModelForCausalLM.from_pretrained(str(folder), dtype=resolve_dtype(router.dtype, device))
-    except Exception as exc:  # noqa: BLE001
-        raise CheckpointError(f"{where}: the weights cannot be loaded ({type(exc).__name__}: {exc}).") from exc
+    model = from_pretrained_strict(
+        transformers.AutoModelForCausalLM, str(folder), where, dtype=resolve_dtype(router.dtype, device)
+    )
     router._attach(model.to(device), tok, where)
     router.pair_agnostic_ = True
     router.training_info_ = {

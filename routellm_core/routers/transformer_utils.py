@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from routellm_core.errors import CheckpointError, ConfigError
+from routellm_core.errors import CheckpointError, ConfigError, install_hint
 
 #: class indices of the 3-way battle label (the RouteLLM BERT convention: 0 = strong model wins)
 STRONG_WINS, TIE, WEAK_WINS = 0, 1, 2
@@ -35,8 +35,7 @@ def require_torch_transformers() -> tuple[Any, Any]:
         import transformers
     except ImportError as exc:  # pragma: no cover - depends on install
         raise ConfigError(
-            "the bert and causal_llm routers need torch and transformers: "
-            "pip install 'routellm[classifiers]'"
+            f"the bert and causal_llm routers need torch and transformers: {install_hint('classifiers')}"
         ) from exc
     return torch, transformers
 
@@ -405,6 +404,31 @@ def load_state_strict(model: Any, state: dict[str, Any], where: str) -> None:
     model.load_state_dict(state, strict=False)
     if tied and hasattr(model, "tie_weights"):
         model.tie_weights()
+
+
+def from_pretrained_strict(auto_cls: Any, source: str, where: str, **kwargs: Any) -> Any:
+    """``auto_cls.from_pretrained(source, **kwargs)`` that refuses a partial load: any missing,
+    unexpected or mis-shaped weight (which transformers would fill with random values, so that
+    scores change on every load) is a CheckpointError. Other load failures too."""
+    try:
+        with quiet_transformers():
+            model, info = auto_cls.from_pretrained(source, output_loading_info=True, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - transformers raises many types for a bad folder
+        raise CheckpointError(f"{where}: the weights cannot be loaded ({type(exc).__name__}: {exc}).") from exc
+    missing = [k for k in info.get("missing_keys") or [] if not _is_tied_alias(model, k)]
+    unexpected = list(info.get("unexpected_keys") or [])
+    mismatched = [str(k[0]) if isinstance(k, tuple) else str(k) for k in info.get("mismatched_keys") or []]
+    if missing or unexpected or mismatched:
+        parts = [
+            f"{label}: {', '.join(sorted(keys)[:4])}{' ...' if len(keys) > 4 else ''} ({len(keys)})"
+            for label, keys in (("missing", missing), ("unexpected", unexpected), ("wrong shape", mismatched))
+            if keys
+        ]
+        raise CheckpointError(
+            f"{where}: the weights do not match the model's tensors ({'; '.join(parts)}), so it would load with "
+            "random weights; use the folder the classifier was saved to (save_pretrained) or re-download it."
+        )
+    return model
 
 
 def _is_tied_alias(model: Any, key: str) -> bool:
