@@ -1,13 +1,25 @@
-"""``load_router``: one entry point from a name, folder, hub id or Router object to a Router."""
+"""``load_router``: one entry point from a name, folder, hub id or Router object to a Router.
+
+Names and folders never collide: a bare registered name (``"mf"``, ``"random"``, ...) always
+means the bundled or built-in router, even when a folder of that name exists in the working
+directory (a warning then says how to load the folder). Give local folders as paths: ``"./mf"``,
+``"runs/mf"``, an absolute path or a ``pathlib.Path``.
+
+``shared_router`` keeps one loaded router per checkpoint for the whole process (the adapters use
+it), so many ``RoutedChatModel(router="mf")`` share one copy of the weights and the embedder.
+"""
 
 from __future__ import annotations
 
 import importlib
+import threading
+import warnings
+import weakref
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from routellm_core.errors import CheckpointError, ConfigError, UnknownRouterError
+from routellm_core.errors import DISTRIBUTION, CheckpointError, ConfigError, UnknownRouterError
 
 if TYPE_CHECKING:  # pragma: no cover
     from routellm_core.routers.base import Router
@@ -44,6 +56,19 @@ def router_class(name: str) -> type[Router]:
     return getattr(importlib.import_module(module), cls)
 
 
+def is_registered_name(spec: Any) -> bool:
+    """True for a bare string naming a registered router (``"mf"``, ``"random"``...): such a
+    name always loads the bundled/built-in router, never a folder of the same name."""
+    return isinstance(spec, str) and (spec in BUNDLED or spec in ROUTER_CLASSES)
+
+
+def loadable_spec(path: str | Path) -> str:
+    """How to name the folder ``path`` to ``load_router`` so that it is read as a folder
+    (``"mf"`` -> ``"./mf"``; paths with a separator are returned as they are)."""
+    text = str(path)
+    return text if ("/" in text or "\\" in text or text.startswith((".", "~"))) else f"./{text}"
+
+
 def bundled_checkpoint_dir(name: str) -> Path:
     return Path(str(resources.files("routellm_core") / "resources" / "routers" / BUNDLED[name]))
 
@@ -70,25 +95,35 @@ def load_router(router: str | Path | Router, **kwargs: Any) -> Router:
         raise ConfigError(
             f"router must be a name, a folder, a hub id or a Router, got {type(router).__name__}."
         )
-    spec = str(router)
+    if isinstance(router, Path):
+        return load_checkpoint(router, **kwargs)
+    spec = router
     if not spec.strip():
         raise UnknownRouterError(
             f"router name is empty; use one of {', '.join(available_routers())} or a checkpoint folder."
         )
-    if spec in BUNDLED and not Path(spec).exists():
+    if is_registered_name(spec) and Path(spec).exists():
+        warnings.warn(
+            f"{spec!r} names the {'bundled' if spec in BUNDLED else 'built-in'} router, so the local "
+            f"{'folder' if Path(spec).is_dir() else 'file'} {spec!r} is not loaded; pass "
+            f"{loadable_spec(spec)!r} to load it.",
+            stacklevel=2,
+        )
+    if spec in BUNDLED:
         folder = bundled_checkpoint_dir(spec)
         if not (folder / "config.json").is_file():
             raise CheckpointError(
                 f"the bundled {spec!r} checkpoint is missing from the installed package ({folder}); "
-                "reinstall routellm, or train one with `routellm train mf ... --out DIR` and load DIR."
+                f"reinstall {DISTRIBUTION}, or train one with `routellm train mf ... --out DIR` and load DIR."
             )
         return load_checkpoint(folder, **kwargs)
-    if spec in ROUTER_CLASSES and not Path(spec).exists():
+    if spec in ROUTER_CLASSES:
         cls = router_class(spec)
         if getattr(cls, "needs_training", True):
             raise UnknownRouterError(
                 f"router {spec!r} has no bundled checkpoint; train one with "
-                f"`routellm train {spec} --battles FILE --out DIR` and load DIR, or use 'mf'."
+                f"`routellm train {spec} --battles FILE --out DIR` and load './DIR', or use 'mf'. "
+                "(A bare router name never loads a folder of that name; give folders as paths.)"
             )
         return cls(**kwargs)
     path = Path(spec).expanduser()
@@ -109,3 +144,45 @@ def load_router(router: str | Path | Router, **kwargs: Any) -> Router:
 def _looks_like_hub_id(spec: str) -> bool:
     parts = spec.split("/")
     return len(parts) == 2 and all(p and not p.startswith(".") for p in parts)
+
+
+# ---------------------------------------------------------------------------- shared routers
+#: loaded routers by checkpoint (weak values: a router is dropped when nothing uses it)
+_SHARED: weakref.WeakValueDictionary[tuple[Any, ...], Router] = weakref.WeakValueDictionary()
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_router(router: str | Path | Router, **kwargs: Any) -> Router:
+    """``load_router(router, **kwargs)``, loaded once per checkpoint in this process.
+
+    Every caller naming the same checkpoint (same name, or same folder with unchanged files, and
+    the same plain-value ``kwargs``) gets the same Router object, so its weights and embedder
+    are in memory once. Treat a shared router as read-only: to calibrate or retrain, use your own
+    from ``load_router``. Router objects and unhashable options are passed through unshared.
+    """
+    key = _share_key(router, kwargs)
+    if key is None:
+        return load_router(router, **kwargs)
+    with _SHARED_LOCK:
+        found = _SHARED.get(key)
+        if found is None:
+            found = load_router(router, **kwargs)
+            _SHARED[key] = found
+    return found
+
+
+def _share_key(router: Any, kwargs: dict[str, Any]) -> tuple[Any, ...] | None:
+    if not isinstance(router, (str, Path)):
+        return None
+    if not all(v is None or isinstance(v, (str, int, float, bool)) for v in kwargs.values()):
+        return None
+    opts = tuple(sorted(kwargs.items()))
+    if isinstance(router, str) and is_registered_name(router):
+        return ("name", router, opts)
+    path = Path(router).expanduser()
+    if not path.is_dir():
+        return ("spec", str(router), opts)  # a hub id, or an error load_router reports
+    stamps = tuple(
+        (f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in sorted(path.iterdir()) if f.is_file()
+    )
+    return ("folder", str(path.resolve()), stamps, opts)
