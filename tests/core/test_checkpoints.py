@@ -11,6 +11,7 @@ from routellm_core import (
     load_router,
 )
 from routellm_core.embeddings import CachedEmbedder, StaticEmbedder
+from routellm_core.lru import approx_bytes
 from tests.helpers import EASY_EXAMPLE, HARD_EXAMPLE, tiny_router_path
 
 
@@ -126,7 +127,8 @@ def test_embedding_cache_embeds_each_prompt_once():
             calls.append(list(texts))
             return super().embed(texts)
 
-    cache = CachedEmbedder(Counting(), maxsize=2)
+    one_entry = approx_bytes("a") + approx_bytes(np.zeros(8, dtype=np.float32))
+    cache = CachedEmbedder(Counting(), max_bytes=2 * one_entry)  # room for two entries
     cache.embed(["a", "b", "a"])
     cache.embed(["a", "b"])
     assert calls == [["a", "b"]]
