@@ -37,8 +37,6 @@ decide inside ``_generate``/``_stream``. Either way ``response_metadata["routing
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any, Literal, cast
 
@@ -55,8 +53,9 @@ from langchain_core.utils import from_env
 from pydantic import ConfigDict, Field, PrivateAttr
 
 from routellm_core import RoutingDecision, RoutingPolicy
-from routellm_core.adapter_support import ROUTING_KEY, answering_model, other_model, routing_metadata
+from routellm_core.adapter_support import ROUTING_KEY, Attempts, answering_model, routing_metadata
 from routellm_core.errors import ConfigError, InvalidPromptError, RouteLLMError, RoutingError
+from routellm_core.lru import ByteLRU, text_key
 
 __all__ = ["RoutedChatModel", "RoutedRunnable"]
 
@@ -65,7 +64,8 @@ DECISION_KW = "_routellm_decision"
 #: run metadata key (also the response_metadata key) and tag prefix
 METADATA_KEY = ROUTING_KEY
 TAG_PREFIX = "routellm:"
-_STICKY_CACHE_SIZE = 1024
+#: memory budget of the sticky-routing memory, in bytes (keys are digests: ~200 bytes an entry)
+_STICKY_MAX_BYTES = 2 * 2**20
 
 Label = Literal["strong", "weak"]
 
@@ -199,8 +199,7 @@ class RoutedChatModel(BaseChatModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     _policy: RoutingPolicy = PrivateAttr()
-    _sticky_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
-    _sticky_runs: OrderedDict[Any, RoutingDecision] = PrivateAttr(default_factory=OrderedDict)
+    _sticky_runs: ByteLRU[RoutingDecision] = PrivateAttr(default_factory=lambda: ByteLRU(_STICKY_MAX_BYTES))
 
     def __init__(self, **data: Any) -> None:
         super().__init__(**data)
@@ -318,7 +317,7 @@ class RoutedChatModel(BaseChatModel):
         for index in range(len(messages) - 1, -1, -1):
             message = messages[index]
             if isinstance(message, HumanMessage) or message.type == "human":
-                return (str(thread), message.id or index, _message_text(message))
+                return (str(thread), message.id or index, text_key(_message_text(message)))
         return None
 
     def _sticky_lookup(self, messages: Sequence[BaseMessage], config: RunnableConfig | None) -> Any:
@@ -328,18 +327,12 @@ class RoutedChatModel(BaseChatModel):
         found = self._sticky_from_history(messages)
         key = self._run_key(messages, config)
         if found is None and key is not None:
-            with self._sticky_lock:
-                found = self._sticky_runs.get(key)
+            found = self._sticky_runs.get(key)
         return found, key
 
     def _remember(self, key: Any, decision: RoutingDecision) -> None:
-        if key is None:
-            return
-        with self._sticky_lock:
-            self._sticky_runs[key] = decision
-            self._sticky_runs.move_to_end(key)
-            while len(self._sticky_runs) > _STICKY_CACHE_SIZE:
-                self._sticky_runs.popitem(last=False)
+        if key is not None:
+            self._sticky_runs.put(key, decision)
 
     def decide(self, messages: Sequence[BaseMessage], config: RunnableConfig | None = None) -> RoutingDecision:
         """The route for one call (this is what every call uses)."""
@@ -613,12 +606,14 @@ class RoutedChatModel(BaseChatModel):
         model, bound = self._target(label)
         return model, {**self._call_defaults(), **bound, **kwargs}
 
-    def _labels(self, decision: RoutingDecision) -> list[Label]:
-        return [decision.model, other_model(decision.model)] if self.fallback_to_other else [decision.model]
+    def _attempts(self, decision: RoutingDecision) -> Attempts:
+        """The models this call tries: the chosen one, then the other with ``fallback_to_other``."""
+        return Attempts(decision.model, self.fallback_to_other)
 
-    def _fallback_info(self, decision: RoutingDecision, label: str, exc: Exception) -> dict[str, Any]:
+    def _answer_info(self, decision: RoutingDecision, label: str, attempts: Attempts) -> dict[str, Any]:
+        """Routing metadata of a response from ``label`` (with the fallback keys after a fallback)."""
         model, bound = self._target(label)
-        return routing_metadata(decision, _model_name(model, bound), answered_by=label, error=exc)
+        return routing_metadata(decision, _model_name(model, bound), answered_by=label, error=attempts.first_error)
 
     @staticmethod
     def _annotate(result: ChatResult, info: dict[str, Any]) -> ChatResult:
@@ -635,22 +630,15 @@ class RoutedChatModel(BaseChatModel):
     ) -> ChatResult:
         decision = kwargs.pop(DECISION_KW, None) or self.decide(messages)
         stop = stop or self.stop or None
-        labels = self._labels(decision)
-        for attempt, label in enumerate(labels):
+        attempts = self._attempts(decision)
+        for label in attempts:
             model, call_kwargs = self._prepare(label, kwargs)
             try:
                 result = model._generate_with_cache(messages, stop=stop, run_manager=run_manager, **call_kwargs)
             except Exception as exc:
-                if attempt + 1 < len(labels):
-                    first_error = exc
-                    continue
-                raise
-            info = (
-                self._routing_info(decision)
-                if attempt == 0
-                else self._fallback_info(decision, label, first_error)
-            )
-            return self._annotate(result, info)
+                attempts.failed(exc)
+                continue
+            return self._annotate(result, self._answer_info(decision, label, attempts))
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _agenerate(
@@ -662,24 +650,17 @@ class RoutedChatModel(BaseChatModel):
     ) -> ChatResult:
         decision = kwargs.pop(DECISION_KW, None) or await self.adecide(messages)
         stop = stop or self.stop or None
-        labels = self._labels(decision)
-        for attempt, label in enumerate(labels):
+        attempts = self._attempts(decision)
+        for label in attempts:
             model, call_kwargs = self._prepare(label, kwargs)
             try:
                 result = await model._agenerate_with_cache(
                     messages, stop=stop, run_manager=run_manager, **call_kwargs
                 )
             except Exception as exc:
-                if attempt + 1 < len(labels):
-                    first_error = exc
-                    continue
-                raise
-            info = (
-                self._routing_info(decision)
-                if attempt == 0
-                else self._fallback_info(decision, label, first_error)
-            )
-            return self._annotate(result, info)
+                attempts.failed(exc)
+                continue
+            return self._annotate(result, self._answer_info(decision, label, attempts))
         raise AssertionError("unreachable")  # pragma: no cover
 
     @staticmethod
@@ -739,28 +720,19 @@ class RoutedChatModel(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         decision = kwargs.pop(DECISION_KW, None) or self.decide(messages)
         stop = stop or self.stop or None
-        labels = self._labels(decision)
-        first_error: Exception | None = None
-        for attempt, label in enumerate(labels):
+        attempts = self._attempts(decision)
+        for label in attempts:
             model, call_kwargs = self._prepare(label, kwargs)
             started = False
             try:
                 for chunk in self._inner_stream(model, messages, stop, run_manager, call_kwargs):
                     if not started:
                         started = True
-                        info = (
-                            self._routing_info(decision)
-                            if first_error is None
-                            else self._fallback_info(decision, label, first_error)
-                        )
-                        chunk = self._mark_first(chunk, info)
+                        chunk = self._mark_first(chunk, self._answer_info(decision, label, attempts))
                     yield chunk
                 return
             except Exception as exc:
-                if not started and attempt + 1 < len(labels):
-                    first_error = exc
-                    continue
-                raise
+                attempts.failed(exc, started=started)
 
     async def _astream(
         self,
@@ -771,28 +743,19 @@ class RoutedChatModel(BaseChatModel):
     ) -> AsyncIterator[ChatGenerationChunk]:
         decision = kwargs.pop(DECISION_KW, None) or await self.adecide(messages)
         stop = stop or self.stop or None
-        labels = self._labels(decision)
-        first_error: Exception | None = None
-        for attempt, label in enumerate(labels):
+        attempts = self._attempts(decision)
+        for label in attempts:
             model, call_kwargs = self._prepare(label, kwargs)
             started = False
             try:
                 async for chunk in self._inner_astream(model, messages, stop, run_manager, call_kwargs):
                     if not started:
                         started = True
-                        info = (
-                            self._routing_info(decision)
-                            if first_error is None
-                            else self._fallback_info(decision, label, first_error)
-                        )
-                        chunk = self._mark_first(chunk, info)
+                        chunk = self._mark_first(chunk, self._answer_info(decision, label, attempts))
                     yield chunk
                 return
             except Exception as exc:
-                if not started and attempt + 1 < len(labels):
-                    first_error = exc
-                    continue
-                raise
+                attempts.failed(exc, started=started)
 
     # ------------------------------------------------------------------ declarative methods
     def bind_tools(
@@ -849,8 +812,6 @@ class RoutedRunnable(RunnableSerializable[LanguageModelInput, Any]):
     def _pick(self, label: str) -> Runnable[Any, Any]:
         return self.strong_runnable if label == "strong" else self.weak_runnable
 
-    def _labels(self, decision: RoutingDecision) -> list[Label]:
-        return self.chooser._labels(decision)
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         config = ensure_config(config)
@@ -860,15 +821,13 @@ class RoutedRunnable(RunnableSerializable[LanguageModelInput, Any]):
     def _invoke_decided(
         self, input: Any, config: RunnableConfig | None, decision: RoutingDecision, kwargs: dict[str, Any]
     ) -> Any:
-        labels = self._labels(decision)
+        attempts = self.chooser._attempts(decision)
         cfg = self.chooser._with_routing(config, decision)
-        for attempt, label in enumerate(labels):
+        for label in attempts:
             try:
                 return self._pick(label).invoke(input, cfg, **kwargs)
-            except Exception:
-                if attempt + 1 < len(labels):
-                    continue
-                raise
+            except Exception as exc:
+                attempts.failed(exc)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
@@ -879,50 +838,44 @@ class RoutedRunnable(RunnableSerializable[LanguageModelInput, Any]):
     async def _ainvoke_decided(
         self, input: Any, config: RunnableConfig | None, decision: RoutingDecision, kwargs: dict[str, Any]
     ) -> Any:
-        labels = self._labels(decision)
+        attempts = self.chooser._attempts(decision)
         cfg = self.chooser._with_routing(config, decision)
-        for attempt, label in enumerate(labels):
+        for label in attempts:
             try:
                 return await self._pick(label).ainvoke(input, cfg, **kwargs)
-            except Exception:
-                if attempt + 1 < len(labels):
-                    continue
-                raise
+            except Exception as exc:
+                attempts.failed(exc)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def stream(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Iterator[Any]:
         config = ensure_config(config)
         decision = self.chooser.decide(self.chooser._messages(input), config)
-        labels = self._labels(decision)
+        attempts = self.chooser._attempts(decision)
         cfg = self.chooser._with_routing(config, decision)
-        for attempt, label in enumerate(labels):
+        for label in attempts:
             started = False
             try:
                 for item in self._pick(label).stream(input, cfg, **kwargs):
                     started = True
                     yield item
                 return
-            except Exception:
-                if not started and attempt + 1 < len(labels):
-                    continue
-                raise
+            except Exception as exc:
+                attempts.failed(exc, started=started)
 
     async def astream(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> AsyncIterator[Any]:
         config = ensure_config(config)
         decision = await self.chooser.adecide(self.chooser._messages(input), config)
-        labels = self._labels(decision)
+        attempts = self.chooser._attempts(decision)
         cfg = self.chooser._with_routing(config, decision)
-        for attempt, label in enumerate(labels):
+        for label in attempts:
             started = False
             try:
                 async for item in self._pick(label).astream(input, cfg, **kwargs):
                     started = True
                     yield item
                 return
-            except Exception:
-                if not started and attempt + 1 < len(labels):
-                    continue
-                raise
+            except Exception as exc:
+                attempts.failed(exc, started=started)
 
     def batch(
         self,

@@ -47,7 +47,7 @@ from llamaindex_routellm.context import (
     prompt_args_scope,
 )
 from llamaindex_routellm.events import RoutingDecisionEvent, RoutingFallbackEvent
-from routellm_core.adapter_support import ROUTING_KEY, answering_model, other_model, routing_metadata
+from routellm_core.adapter_support import ROUTING_KEY, Attempts, answering_model, routing_metadata
 from routellm_core.decision import RoutingDecision, RoutingPolicy
 from routellm_core.errors import ConfigError, InvalidPromptError, RouteLLMError, RoutingError
 
@@ -363,10 +363,9 @@ class RoutedLLM(FunctionCallingLLM):
         return self.policy.decide(self._text_to_score(messages))
 
     # ------------------------------------------------------------------ calling
-    def _attempts(self, decision: RoutingDecision, allow_fallback: bool) -> List[str]:
-        if self.fallback_to_other and allow_fallback:
-            return [decision.model, other_model(decision.model)]
-        return [decision.model]
+    def _attempts(self, decision: RoutingDecision, allow_fallback: bool) -> Attempts:
+        """The LLMs this call tries: the chosen one, then the other with ``fallback_to_other``."""
+        return Attempts(decision.model, self.fallback_to_other and allow_fallback)
 
     def _fallback_event(self, decision: RoutingDecision, to: str, error: BaseException, method: str) -> None:
         dispatcher.event(
@@ -379,12 +378,9 @@ class RoutedLLM(FunctionCallingLLM):
             )
         )
 
-    def _meta(self, decision: RoutingDecision, key: str, errors: List[BaseException]) -> Dict[str, Any]:
+    def _meta(self, decision: RoutingDecision, key: str, attempts: Attempts) -> Dict[str, Any]:
         return routing_metadata(
-            decision,
-            self._model_name(self._llm_for(key)),
-            answered_by=key,
-            error=errors[0] if errors else None,
+            decision, self._model_name(self._llm_for(key)), answered_by=key, error=attempts.first_error
         )
 
     def _invoke(
@@ -400,23 +396,18 @@ class RoutedLLM(FunctionCallingLLM):
         if self.rate_limiter is not None:
             self.rate_limiter.acquire()
         attempts = self._attempts(decision, allow_fallback)
-        errors: List[BaseException] = []
-        for i, key in enumerate(attempts):
+        for key in attempts:
             llm = self._llm_for(key)
-            if i:
-                self._fallback_event(decision, key, errors[0], method)
+            if attempts.first_error is not None:
+                self._fallback_event(decision, key, attempts.first_error, method)
             event = _LegacyLLMEvent(self, llm, kind, data, kwargs)
             try:
                 result = fn(llm)
             except Exception as exc:
                 event.end(exception=exc)
-                if i + 1 < len(attempts):
-                    errors.append(exc)
-                    continue
-                if errors:
-                    raise exc from errors[0]
-                raise
-            _tag(result, self._meta(decision, key, errors))
+                attempts.failed(exc)
+                continue
+            _tag(result, self._meta(decision, key, attempts))
             event.end(response=result)
             return result
         raise AssertionError("unreachable")  # pragma: no cover
@@ -434,23 +425,18 @@ class RoutedLLM(FunctionCallingLLM):
         if self.rate_limiter is not None:
             await self.rate_limiter.async_acquire()
         attempts = self._attempts(decision, allow_fallback)
-        errors: List[BaseException] = []
-        for i, key in enumerate(attempts):
+        for key in attempts:
             llm = self._llm_for(key)
-            if i:
-                self._fallback_event(decision, key, errors[0], method)
+            if attempts.first_error is not None:
+                self._fallback_event(decision, key, attempts.first_error, method)
             event = _LegacyLLMEvent(self, llm, kind, data, kwargs)
             try:
                 result = await fn(llm)
             except Exception as exc:
                 event.end(exception=exc)
-                if i + 1 < len(attempts):
-                    errors.append(exc)
-                    continue
-                if errors:
-                    raise exc from errors[0]
-                raise
-            _tag(result, self._meta(decision, key, errors))
+                attempts.failed(exc)
+                continue
+            _tag(result, self._meta(decision, key, attempts))
             event.end(response=result)
             return result
         raise AssertionError("unreachable")  # pragma: no cover
@@ -470,13 +456,12 @@ class RoutedLLM(FunctionCallingLLM):
         if self.rate_limiter is not None:
             self.rate_limiter.acquire()
         attempts = self._attempts(decision, allow_fallback)
-        errors: List[BaseException] = []
 
         def start(i: int) -> tuple:
-            key = attempts[i]
+            key = attempts.labels[i]
             llm = self._llm_for(key)
-            if i:
-                self._fallback_event(decision, key, errors[0], method)
+            if attempts.first_error is not None:
+                self._fallback_event(decision, key, attempts.first_error, method)
             event = _LegacyLLMEvent(self, llm, kind, data, kwargs)
             try:
                 return key, event, iter(fn(llm))
@@ -489,19 +474,14 @@ class RoutedLLM(FunctionCallingLLM):
                 try:
                     return (i, *start(i))
                 except Exception as exc:
-                    if i + 1 < len(attempts):
-                        errors.append(exc)
-                        i += 1
-                        continue
-                    if errors:
-                        raise exc from errors[0]
-                    raise
+                    attempts.failed(exc)
+                    i += 1
 
         current = start_from(0)
 
         def gen() -> Generator[Any, None, None]:
             i, key, event, it = current
-            meta = self._meta(decision, key, errors)
+            meta = self._meta(decision, key, attempts)
             yielded, last = False, None
             while True:
                 try:
@@ -510,13 +490,9 @@ class RoutedLLM(FunctionCallingLLM):
                     break
                 except Exception as exc:
                     event.end(exception=exc)
-                    if yielded or i + 1 >= len(attempts):
-                        if errors:
-                            raise exc from errors[0]
-                        raise
-                    errors.append(exc)
+                    attempts.failed(exc, started=yielded)
                     i, key, event, it = start_from(i + 1)
-                    meta = self._meta(decision, key, errors)
+                    meta = self._meta(decision, key, attempts)
                     continue
                 yielded, last = True, _tag(chunk, meta)
                 yield chunk
@@ -537,13 +513,12 @@ class RoutedLLM(FunctionCallingLLM):
         if self.rate_limiter is not None:
             await self.rate_limiter.async_acquire()
         attempts = self._attempts(decision, allow_fallback)
-        errors: List[BaseException] = []
 
         async def start(i: int) -> tuple:
-            key = attempts[i]
+            key = attempts.labels[i]
             llm = self._llm_for(key)
-            if i:
-                self._fallback_event(decision, key, errors[0], method)
+            if attempts.first_error is not None:
+                self._fallback_event(decision, key, attempts.first_error, method)
             event = _LegacyLLMEvent(self, llm, kind, data, kwargs)
             try:
                 return key, event, (await fn(llm)).__aiter__()
@@ -556,19 +531,14 @@ class RoutedLLM(FunctionCallingLLM):
                 try:
                     return (i, *(await start(i)))
                 except Exception as exc:
-                    if i + 1 < len(attempts):
-                        errors.append(exc)
-                        i += 1
-                        continue
-                    if errors:
-                        raise exc from errors[0]
-                    raise
+                    attempts.failed(exc)
+                    i += 1
 
         current = await start_from(0)
 
         async def gen() -> AsyncGenerator[Any, None]:
             i, key, event, it = current
-            meta = self._meta(decision, key, errors)
+            meta = self._meta(decision, key, attempts)
             yielded, last = False, None
             while True:
                 try:
@@ -577,13 +547,9 @@ class RoutedLLM(FunctionCallingLLM):
                     break
                 except Exception as exc:
                     event.end(exception=exc)
-                    if yielded or i + 1 >= len(attempts):
-                        if errors:
-                            raise exc from errors[0]
-                        raise
-                    errors.append(exc)
+                    attempts.failed(exc, started=yielded)
                     i, key, event, it = await start_from(i + 1)
-                    meta = self._meta(decision, key, errors)
+                    meta = self._meta(decision, key, attempts)
                     continue
                 yielded, last = True, _tag(chunk, meta)
                 yield chunk

@@ -6,6 +6,7 @@ the same way in every adapter and name the other side of a pair.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, Literal
 
 from routellm_core.decision import STRONG, WEAK, RoutingDecision
@@ -21,6 +22,40 @@ def other_model(model: str) -> Literal["strong", "weak"]:
     if model == WEAK:
         return STRONG
     raise ValueError(f"model must be 'strong' or 'weak', got {model!r}")
+
+
+class Attempts:
+    """The fallback rule, written once for every adapter: which models one call tries, in order,
+    and what is raised when they fail.
+
+    Iterating gives the chosen model (``"strong"``/``"weak"``) and, with ``fallback``, the other
+    one. After a model raised, call ``failed(exc, started=...)``: it returns when another model is
+    left to try and nothing was streamed yet (streamed text cannot be taken back); otherwise it
+    raises ``exc``, chained (``__cause__``) to the chosen model's error when a fallback was tried,
+    so the caller sees both failures and never a silent loss of the request.
+    """
+
+    def __init__(self, model: str, fallback: bool) -> None:
+        other = other_model(model)  # raises unless model is "strong" or "weak"
+        self.labels: list[str] = [model, other] if fallback else [model]
+        self.errors: list[BaseException] = []
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.labels)
+
+    @property
+    def first_error(self) -> BaseException | None:
+        """The chosen model's error once a fallback is under way, else None."""
+        return self.errors[0] if self.errors else None
+
+    def failed(self, exc: BaseException, *, started: bool = False) -> None:
+        """Record that the model being tried raised ``exc`` (see the class docstring)."""
+        if not started and len(self.errors) + 1 < len(self.labels):
+            self.errors.append(exc)
+            return
+        if self.errors and exc is not self.errors[0]:
+            raise exc from self.errors[0]
+        raise exc
 
 
 def routing_metadata(
