@@ -1,14 +1,16 @@
-"""``routellm eval``: evaluate routers on a benchmark of strong/weak outcomes.
+"""routellm eval: evaluate routers on a benchmark of strong/weak outcomes.
 
     routellm eval --benchmark mmlu.jsonl --strong gpt-4-1106-preview \\
         --weak mistralai/Mixtral-8x7B-Instruct-v0.1 --routers random sw_ranking mf --cv 5 \\
         --out-json eval.json --plot eval.png --scores-out scores.jsonl
 
-Without ``--cv`` each router is loaded as it is (``load_router``: a name, checkpoint folder or
-hub id). With ``--cv K`` a router name means "train a fresh router of this type" on the other
-folds' golden labels (plus ``--battles``) and score the held-out fold. The ``random`` router is
-the mean of ``--random-seeds`` seeds; the ``oracle`` (strong only where it is better) is always
-added. Standalone: ``python -m routellm_core.cli_eval ...``.
+Without --cv each router is loaded as it is (a name, a checkpoint folder or a hub id, as
+load_router takes them). With --cv K a router name means "train a fresh router of this type" on
+the other folds' golden labels (plus --battles) and score the held-out fold. The random router
+is the mean of --random-seeds seeds; the oracle (strong only where it is better) is always
+added. Standalone: python -m routellm_core.cli_eval ...
+
+(This text is also the command's --help description, so it is plain text, not reST.)
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from routellm_core.errors import ConfigError, RouteLLMError
+from routellm_core.validation import parse_finite
 
 RANDOM = "random"
 ORACLE = "oracle"
@@ -30,12 +33,15 @@ ORACLE = "oracle"
 
 # ============================================================================ parser
 def _add_arguments(p: argparse.ArgumentParser) -> None:
+    from routellm_core.registry import available_routers
+
     p.add_argument("--benchmark", nargs="+", required=True, metavar="FILE",
                    help="benchmark outcome file(s): JSONL/CSV/Parquet rows with prompt and scores {model: 0..1}")
     p.add_argument("--strong", required=True, help="strong model name (a key of scores)")
     p.add_argument("--weak", required=True, help="weak model name (a key of scores)")
     p.add_argument("--routers", nargs="+", default=[RANDOM, "mf"], metavar="ROUTER",
-                   help="router names (random, sw_ranking, mf) or, without --cv, checkpoint folders / hub ids")
+                   help=f"router names ({', '.join(available_routers())}) or, without --cv, checkpoint "
+                        "folders / hub ids")
     p.add_argument("--cv", type=int, default=None, metavar="K",
                    help="K-fold cross-validation: train a fresh router per fold on the other folds' golden labels")
     p.add_argument("--split-by", choices=["prompt", "category"], default="prompt",
@@ -52,14 +58,14 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--keep-contaminated", action="store_true",
                    help="also evaluate rows marked contaminated (dropped by default)")
     cost = p.add_argument_group("cost (savings vs always-strong at the CPT points)")
-    cost.add_argument("--strong-price", type=float, default=None,
+    cost.add_argument("--strong-price", type=parse_finite, default=None,
                       help="strong model USD per 1M tokens (default 24.7, the paper's GPT-4 estimate)")
-    cost.add_argument("--weak-price", type=float, default=None,
+    cost.add_argument("--weak-price", type=parse_finite, default=None,
                       help="weak model USD per 1M tokens (default 0.24, the paper's Mixtral estimate)")
-    cost.add_argument("--tokens-per-call", type=float, default=1000.0,
+    cost.add_argument("--tokens-per-call", type=parse_finite, default=1000.0,
                       help="assumed tokens per call to turn prices into per-call costs (default 1000)")
-    cost.add_argument("--strong-cost", type=float, default=None, help="strong model cost per call (overrides prices)")
-    cost.add_argument("--weak-cost", type=float, default=None, help="weak model cost per call (overrides prices)")
+    cost.add_argument("--strong-cost", type=parse_finite, default=None, help="strong model cost per call (overrides prices)")
+    cost.add_argument("--weak-cost", type=parse_finite, default=None, help="weak model cost per call (overrides prices)")
     out = p.add_argument_group("output")
     out.add_argument("--out-json", default=None, metavar="FILE", help="write metrics and curves as JSON")
     out.add_argument("--plot", default=None, metavar="FILE.png", help="write quality vs %% strong calls as PNG")
@@ -214,7 +220,7 @@ def run_eval(args: argparse.Namespace) -> int:
     try:
         return _run(args)
     except RouteLLMError as exc:
-        _log(f"error: {exc}")
+        _log(f"routellm eval: error: {exc}")
         return 2
 
 
@@ -230,8 +236,13 @@ def _run(args: argparse.Namespace) -> int:
         plot_curves,
         summarize,
     )
+    from routellm_core.files import check_output_file
+
     if args.cv is not None and args.cv < 2:
         raise ConfigError(f"--cv needs at least 2 folds, got {args.cv}.")
+    for option, path in (("--out-json", args.out_json), ("--plot", args.plot), ("--scores-out", args.scores_out)):
+        if path:
+            check_output_file(path, option)
     rows, dropped = _load_rows(args)
     strong_s, weak_s = outcome_arrays(rows, args.strong, args.weak)
     qs, qw = check_benchmark(strong_s, weak_s)
