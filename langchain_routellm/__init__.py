@@ -5,13 +5,16 @@
   ``ModelRouterMiddleware`` (needs langchain-core with ``langchain_core.decisions``).
 
 Importing this package is light: classes (and langchain-core) load on first attribute access,
-and routers load their checkpoints only when a model is constructed.
+and routers load their checkpoints only when a model is constructed. Without LangChain installed,
+that first access raises an ImportError naming the extra: ``pip install 'routellm-plugins[langchain]'``.
 """
 
 from __future__ import annotations
 
 import importlib
 from typing import TYPE_CHECKING, Any
+
+from routellm_core.errors import missing_extra_error
 
 if TYPE_CHECKING:  # pragma: no cover
     from langchain_routellm.chat_models import RoutedChatModel, RoutedRunnable
@@ -32,7 +35,11 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'langchain_routellm' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    try:
+        imported = importlib.import_module(module)
+    except ImportError as exc:
+        raise missing_extra_error(exc, name, "langchain", ("langchain", "langchain_core", "pydantic")) from exc
+    value = getattr(imported, name)
     globals()[name] = value
     return value
 

@@ -7,15 +7,21 @@
     resp = llm.chat(messages); resp.additional_kwargs["routing"]   # {"model": "weak", ...}
 
 All routing decisions come from ``routellm_core``. Importing this package loads LlamaIndex core
-and numpy only; the router and its embedder load when a RoutedLLM is built.
+and numpy only; the router and its embedder load when a RoutedLLM is built. Without LlamaIndex
+installed the import raises an ImportError naming the extra: ``pip install 'routellm-plugins[llamaindex]'``.
 """
 
 from __future__ import annotations
 
-from llamaindex_routellm.context import current_prompt_args, current_routing_text, routing_text
-from llamaindex_routellm.events import RoutingDecisionEvent, RoutingFallbackEvent
-from llamaindex_routellm.llm import RoutedLLM, latest_user_text
-from llamaindex_routellm.query_engine import RoutingQueryEngine, route_on_prompt_var, route_on_query
+from routellm_core.errors import missing_extra_error
+
+try:
+    from llamaindex_routellm.context import current_prompt_args, current_routing_text, routing_text
+    from llamaindex_routellm.events import RoutingDecisionEvent, RoutingFallbackEvent
+    from llamaindex_routellm.llm import RoutedLLM, latest_user_text
+    from llamaindex_routellm.query_engine import RoutingQueryEngine, route_on_prompt_var, route_on_query
+except ImportError as exc:
+    raise missing_extra_error(exc, "llamaindex_routellm", "llamaindex", ("llama_index", "pydantic")) from exc
 
 __all__ = [
     "RoutedLLM",
