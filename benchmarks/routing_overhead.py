@@ -16,7 +16,6 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -124,9 +123,8 @@ def main() -> None:
         measure("full MiniLM", mf, min(args.n, 100))
 
     if args.compare_openai:
-        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
         from routellm_core.embeddings import OpenAIEmbedder
-        from tests.provider_server import ProviderServer
+        from routellm_core.testing import ProviderServer
 
         with ProviderServer() as srv:
             emb = OpenAIEmbedder(base_url=srv.openai_base_url, api_key="sk-local")

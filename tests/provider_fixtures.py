@@ -1,4 +1,4 @@
-"""Pytest fixtures around the local provider server (see ``tests/provider_server.py``).
+"""Pytest fixtures around the local provider server (``routellm_core.testing.provider_server``).
 
 Import them into a test package's ``conftest.py``::
 

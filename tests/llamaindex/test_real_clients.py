@@ -1,5 +1,5 @@
 """RoutedLLM over the real ``llama-index-llms-openai`` / ``llama-index-llms-anthropic`` clients,
-talking HTTP to the local OpenAI-/Anthropic-compatible test server (tests/provider_server.py)."""
+talking HTTP to the local OpenAI-/Anthropic-compatible test server (routellm_core.testing.provider_server)."""
 
 from __future__ import annotations
 
