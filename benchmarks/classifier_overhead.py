@@ -74,8 +74,8 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     from routellm_core import load_router
-    from routellm_core.registry import bundled_checkpoint_dir
-    from routellm_core.routers.bert import BertRouter
+    from routellm_core.checkpoints.loading import bundled_checkpoint_dir
+    from routellm_core.routers.transformers.bert import BertRouter
 
     base = statistics.median(fresh_process("pass", args.cold_runs, args.threads))
     print(f"torch threads={torch.get_num_threads()}  cpu_count={os.cpu_count()}  "

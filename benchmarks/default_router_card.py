@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from routellm_core import load_router
-from routellm_core.cli import _holdout
+from routellm_core.cli.train import holdout
 from routellm_core.data import read_golden
 from routellm_core.evaluation import evaluate_scores, oracle_scores, random_baseline
 
@@ -32,7 +32,7 @@ def main() -> None:
     print("| benchmark (held-out rows) | n | router APGR | CPT(50%) | CPT(80%) | random APGR | oracle APGR |")
     print("|---|---|---|---|---|---|---|")
     for name in ("mmlu", "gsm8k"):
-        rows = [r for r in read_golden(Path(args.data) / "benchmarks" / f"{name}.jsonl") if _holdout(r.prompt, args.holdout)]
+        rows = [r for r in read_golden(Path(args.data) / "benchmarks" / f"{name}.jsonl") if holdout(r.prompt, args.holdout)]
         s = np.array([r.scores[strong] for r in rows])
         w = np.array([r.scores[weak] for r in rows])
         curve = evaluate_scores(np.asarray(router.score([r.prompt for r in rows])), s, w)

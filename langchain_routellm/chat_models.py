@@ -53,9 +53,10 @@ from langchain_core.utils import from_env
 from pydantic import ConfigDict, Field, PrivateAttr
 
 from routellm_core import RoutingDecision, RoutingPolicy
-from routellm_core.adapter_support import ROUTING_KEY, Attempts, answering_model, routing_metadata
 from routellm_core.errors import ConfigError, InvalidPromptError, RouteLLMError, RoutingError
-from routellm_core.lru import ByteLRU, text_key
+from routellm_core.routing.fallback import Attempts
+from routellm_core.routing.metadata import ROUTING_KEY, answering_model, routing_metadata
+from routellm_core.utils.lru import ByteLRU, text_key
 
 __all__ = ["RoutedChatModel", "RoutedRunnable"]
 

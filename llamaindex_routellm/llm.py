@@ -47,9 +47,11 @@ from llamaindex_routellm.context import (
     prompt_args_scope,
 )
 from llamaindex_routellm.events import RoutingDecisionEvent, RoutingFallbackEvent
-from routellm_core.adapter_support import ROUTING_KEY, Attempts, answering_model, routing_metadata
-from routellm_core.decision import RoutingDecision, RoutingPolicy
 from routellm_core.errors import ConfigError, InvalidPromptError, RouteLLMError, RoutingError
+from routellm_core.routing.decision import RoutingDecision
+from routellm_core.routing.fallback import Attempts
+from routellm_core.routing.metadata import ROUTING_KEY, answering_model, routing_metadata
+from routellm_core.routing.policy import RoutingPolicy
 
 if TYPE_CHECKING:  # pragma: no cover
     from llama_index.core.tools.types import BaseTool

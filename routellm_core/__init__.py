@@ -6,11 +6,13 @@
     router.route("hi", threshold=0.4)   # RoutingDecision(model="weak", ...)
 
 Importing this package is light: numpy only. Embedders and training libraries load on first use.
+The package is layered (``docs/architecture.md``); this module only re-exports the public names
+and nothing inside the package imports it.
 """
 
 from __future__ import annotations
 
-from routellm_core.decision import RoutingDecision, RoutingPolicy
+from routellm_core.checkpoints.loading import load_router
 from routellm_core.errors import (
     CheckpointError,
     ConfigError,
@@ -18,12 +20,15 @@ from routellm_core.errors import (
     EmbedderMismatchError,
     InvalidPromptError,
     RouteLLMError,
+    RouteOnError,
     RoutingError,
     UnknownModelError,
     UnknownRouterError,
 )
-from routellm_core.registry import available_routers, load_router
 from routellm_core.routers.base import Router
+from routellm_core.routers.registry import available_routers
+from routellm_core.routing.decision import RoutingDecision
+from routellm_core.routing.policy import RoutingPolicy
 
 __version__ = "0.1.0"
 
@@ -34,6 +39,7 @@ __all__ = [
     "EmbedderMismatchError",
     "InvalidPromptError",
     "RouteLLMError",
+    "RouteOnError",
     "Router",
     "RoutingDecision",
     "RoutingError",

@@ -64,3 +64,8 @@ class UnknownModelError(RouteLLMError, KeyError):
 
 class RoutingError(RouteLLMError, RuntimeError):
     """The router failed while scoring a prompt (the wrapped LLM call was not made)."""
+
+
+class RouteOnError(RoutingError, InvalidPromptError):
+    """A ``route_on`` hook returned something other than the text to score (a str) or None.
+    It is both a routing failure and an invalid prompt, so either ``except`` catches it."""

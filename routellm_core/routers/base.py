@@ -1,7 +1,19 @@
 """The ``Router`` base class shared by every router.
 
-scikit-learn style: ``__init__`` stores parameters, ``fit`` learns from battles, ``score`` infers,
-``save``/``load`` round-trip through a checkpoint folder (``config.json`` + ``model.safetensors``).
+scikit-learn style:
+
+- ``__init__`` takes keyword parameters only and stores each one, as given to ``set_params``, under
+  its own name; it creates no other attribute. ``get_params()`` / ``set_params(**p)`` read and
+  change them; every stored value has passed the shared parameter checks
+  (``utils.validation.PARAMETER_RULES`` plus the router's ``_check_params``), so a bad value is
+  refused when it is set, at construction as later.
+- Learned ("fitted") attributes end with ``_`` and exist only after ``fit``, ``calibrate`` or
+  loading; the class-level ``None`` defaults below mean "not fitted yet".
+- ``fit`` learns from battles, ``score`` infers, ``save``/``load`` round-trip through a checkpoint
+  folder (``config.json`` + ``model.safetensors``, see ``checkpoints.format``).
+
+A subclass sets ``name`` and implements ``_fit``, ``_score`` and, to be saved, ``_get_state`` /
+``_set_state`` (plus ``_save_files`` / ``_load_files`` for files beside the weights).
 """
 
 from __future__ import annotations
@@ -14,14 +26,36 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from routellm_core.calibration import DEFAULT_STRONG_FRACTION, score_quantiles, threshold_from_quantiles
-from routellm_core.decision import RoutingDecision, check_unit_interval, decide
-from routellm_core.errors import ConfigError, RoutingError
-from routellm_core.prompts import as_prompt_batch, as_prompt_list
-from routellm_core.validation import check_finite_array, check_params
+from routellm_core.checkpoints.format import (
+    CONFIG_FILE,
+    WEIGHTS_FILE,
+    check_quantiles,
+    check_version,
+    is_native,
+    read_config,
+    read_tensors,
+    resolve_checkpoint_dir,
+    write_checkpoint,
+)
+from routellm_core.data.battles import Battles
+from routellm_core.embeddings.base import check_embedder
+from routellm_core.embeddings.resolve import resolve_embedder
+from routellm_core.errors import CheckpointError, ConfigError, RouteLLMError, RoutingError
+from routellm_core.routers.registry import router_class
+from routellm_core.routing.calibration import (
+    DEFAULT_STRONG_FRACTION,
+    score_quantiles,
+    threshold_from_quantiles,
+)
+from routellm_core.routing.decision import RoutingDecision, check_unit_interval, decide, resolve_threshold
+from routellm_core.routing.prompts import as_prompt_batch, as_prompt_list
+from routellm_core.utils.validation import PARAMETER_RULES, check_finite_array, check_params
 
 #: guards the first creation of a router's embedder (so concurrent first calls build one)
 _EMBEDDER_LOCK = threading.Lock()
+#: parameter names of each router class (from its ``__init__`` signature)
+_PARAM_NAMES: dict[type, tuple[str, ...]] = {}
+_CO_VARKEYWORDS = 0x08  # inspect.CO_VARKEYWORDS
 
 
 class Router(abc.ABC):
@@ -34,6 +68,20 @@ class Router(abc.ABC):
     name: ClassVar[str] = "base"
     #: whether the router embeds prompts (random does not)
     uses_embedder: ClassVar[bool] = True
+    #: whether ``load_router(name)`` needs a trained checkpoint (random does not)
+    needs_training: ClassVar[bool] = True
+    #: parameters not written to a checkpoint's ``params`` (the embedder is stored by name and
+    #: size; progress bars are a property of the session)
+    unsaved_params: ClassVar[tuple[str, ...]] = ("embedder", "show_progress")
+
+    # fitted attributes: None until fit / calibrate / load
+    #: sorted score quantiles of a calibration prompt set
+    calibration_quantiles_: np.ndarray | None = None
+    calibration_source_: str | None = None
+    #: free-form facts about how the router was trained (stored in the checkpoint)
+    training_info_: dict[str, Any] | None = None
+    #: the folder the router was loaded from
+    checkpoint_path_: str | None = None
 
     def __init__(
         self,
@@ -43,51 +91,71 @@ class Router(abc.ABC):
         weak_model: str | None = None,
         seed: int = 0,
     ) -> None:
-        _check_pair(strong_model, weak_model)
-        self.embedder = embedder
-        self.strong_model = strong_model
-        self.weak_model = weak_model
-        self.seed = check_params(seed=seed)["seed"]
-        #: sorted score quantiles of a calibration prompt set (None until calibrated)
-        self.calibration_quantiles_: np.ndarray | None = None
-        self.calibration_source_: str | None = None
-        #: free-form facts about how the router was trained (stored in the checkpoint)
-        self.training_info_: dict[str, Any] = {}
-        self._embedder_obj: Any = None
+        self.set_params(embedder=embedder, strong_model=strong_model, weak_model=weak_model, seed=seed)
 
     # ------------------------------------------------------------------ parameters
-    def get_params(self) -> dict[str, Any]:
-        """Constructor parameters that are plain JSON values (stored in the checkpoint)."""
-        out = {"strong_model": self.strong_model, "weak_model": self.weak_model, "seed": self.seed}
-        out.update(self._extra_params())
-        return out
+    @classmethod
+    def param_names(cls) -> tuple[str, ...]:
+        names = _PARAM_NAMES.get(cls)
+        if names is None:
+            _PARAM_NAMES[cls] = names = _keyword_parameters(cls)
+        return names
 
-    def _extra_params(self) -> dict[str, Any]:
-        return {}
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor parameters and their values (scikit-learn's ``get_params``)."""
+        return {name: getattr(self, name) for name in self.param_names()}
+
+    def set_params(self, **params: Any) -> Router:
+        """Set constructor parameters (checked as at construction); returns ``self``."""
+        names = self.param_names()
+        unknown = sorted(set(params) - set(names))
+        if unknown:
+            raise ConfigError(
+                f"{type(self).__name__} has no parameter {', '.join(map(repr, unknown))}; "
+                f"it takes: {', '.join(names)}."
+            )
+        current = {k: self.__dict__[k] for k in names if k in self.__dict__}
+        checked = self._check_params({**current, **params})
+        for key in params:
+            setattr(self, key, checked[key])
+        if "embedder" in params:
+            self.__dict__.pop("_embedder", None)
+        return self
+
+    def _check_params(self, params: dict[str, Any]) -> dict[str, Any]:
+        """``params`` checked and normalised (numbers by ``PARAMETER_RULES``, the model pair);
+        subclasses add their own checks and call this."""
+        _check_pair(params.get("strong_model"), params.get("weak_model"))
+        numeric = check_params(**{k: v for k, v in params.items() if k in PARAMETER_RULES})
+        return {**params, **numeric}
+
+    def saved_params(self) -> dict[str, Any]:
+        """The parameters stored in a checkpoint (plain JSON values)."""
+        return {k: v for k, v in self.get_params().items() if k not in self.unsaved_params}
 
     # ------------------------------------------------------------------ embedder
     def get_embedder(self) -> Any:
-        """The embedder object, created on first use (cached, lazy import of heavy libraries).
-        Thread-safe: concurrent first calls build it once."""
-        emb = self._embedder_obj
+        """The embedder object, created on first use from the ``embedder`` parameter (cached,
+        heavy libraries imported lazily). Thread-safe: concurrent first calls build it once."""
+        emb = self.__dict__.get("_embedder")
         if emb is None:
-            from routellm_core.embeddings import resolve_embedder
-
             with _EMBEDDER_LOCK:
-                emb = self._embedder_obj
+                emb = self.__dict__.get("_embedder")
                 if emb is None:
-                    emb = self._embedder_obj = resolve_embedder(self.embedder)
+                    emb = self._embedder = resolve_embedder(self.embedder)
         return emb
+
+    def set_embedder(self, embedder: Any) -> Router:
+        """Use ``embedder`` (a name or an object) from now on; same as ``set_params(embedder=...)``."""
+        return self.set_params(embedder=embedder)
 
     def embed(self, prompts: list[str]) -> np.ndarray:
         return self.get_embedder().embed(prompts)
 
     # ------------------------------------------------------------------ learning
-    def fit(self, battles: Any, *, calibration_prompts: Sequence[str] | None = None) -> Router:
+    def fit(self, battles: Battles, *, calibration_prompts: Sequence[str] | None = None) -> Router:
         """Learn from a ``Battles`` set; then calibrate on ``calibration_prompts`` (default:
         the distinct training prompts). Returns ``self``."""
-        from routellm_core.data import Battles
-
         if not isinstance(battles, Battles):
             raise ConfigError(
                 f"fit() takes a routellm_core.data.Battles, got {type(battles).__name__}; "
@@ -110,7 +178,7 @@ class Router(abc.ABC):
         return self
 
     @abc.abstractmethod
-    def _fit(self, battles: Any) -> None: ...
+    def _fit(self, battles: Battles) -> None: ...
 
     # ------------------------------------------------------------------ inference
     def score(
@@ -124,11 +192,9 @@ class Router(abc.ABC):
             return np.zeros(0, dtype=np.float64)
         try:
             scores = np.asarray(self._score(items, *pair), dtype=np.float64)
+        except RouteLLMError:
+            raise
         except Exception as exc:  # noqa: BLE001 - wrap with context, keep the cause
-            from routellm_core.errors import RouteLLMError
-
-            if isinstance(exc, RouteLLMError):
-                raise
             raise RoutingError(
                 f"router {self.name!r} failed while scoring {len(items)} prompt(s): "
                 f"{type(exc).__name__}: {exc}"
@@ -158,14 +224,7 @@ class Router(abc.ABC):
         strong_fraction: float | None = None,
     ) -> RoutingDecision | list[RoutingDecision]:
         """Decide strong/weak for one prompt (a RoutingDecision) or a list (a list of them)."""
-        if threshold is not None and strong_fraction is not None:
-            raise ConfigError("give either threshold or strong_fraction, not both.")
-        if threshold is not None:
-            t = check_unit_interval("threshold", threshold)
-        elif strong_fraction is not None:
-            t = self.threshold_for(check_unit_interval("strong_fraction", strong_fraction))
-        else:
-            t = self.default_threshold()
+        t = resolve_threshold(self, threshold, strong_fraction)
         scores = self.score(prompts)
         if isinstance(scores, float):
             return decide(scores, t, self.name)
@@ -206,19 +265,85 @@ class Router(abc.ABC):
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:
-        """Write ``config.json`` + ``model.safetensors`` to the folder ``path``; return it."""
-        from routellm_core.checkpoint import save_checkpoint
-
-        return save_checkpoint(self, path)
+        """Write ``config.json`` + ``model.safetensors`` (and any files of ``_save_files``) to the
+        folder ``path``; return it. Weights or calibration holding NaN or infinity are refused."""
+        state, tensors = self._get_state()
+        config: dict[str, Any] = {
+            "router": self.name,
+            "params": self.saved_params(),
+            "state": state,
+            "training": self.training_info_ or {},
+        }
+        if self.uses_embedder:
+            emb = self.get_embedder()
+            config["embedder"] = {"name": emb.name, "dim": int(emb.dim)}
+        if self.calibration_quantiles_ is not None:
+            quantiles = check_quantiles(self.calibration_quantiles_, f"the {self.name} router's calibration", ConfigError)
+            config["calibration"] = {
+                # stored exactly (JSON round-trips float64), so thresholds are the same after loading
+                "quantiles": [float(q) for q in quantiles],
+                "source": self.calibration_source_,
+            }
+        out = write_checkpoint(path, config, tensors, what=f"the {self.name} router")
+        self._save_files(out)
+        return out
 
     @classmethod
     def load(cls, path: str | Path, **kwargs: Any) -> Router:
-        """Load a router saved by ``save`` from a local folder or a Hugging Face Hub id."""
-        from routellm_core.checkpoint import load_checkpoint
-
-        router = load_checkpoint(path, **kwargs)
-        if cls is not Router and not isinstance(router, cls):
-            raise ConfigError(f"{path} holds a {type(router).__name__}, not a {cls.__name__}.")
+        """A router saved by ``save``, from a local folder or a Hugging Face Hub id. ``kwargs``
+        override parameters (``embedder=`` is checked against the stored embedder name and size).
+        RouteLLM's own checkpoints load with ``load_router``."""
+        folder = resolve_checkpoint_dir(path)
+        config = read_config(folder)
+        if not is_native(config):
+            raise CheckpointError(
+                f"{folder}/{CONFIG_FILE} is not a routellm_core checkpoint (format={config.get('format')!r}); "
+                "load RouteLLM's checkpoints with load_router(folder)."
+            )
+        check_version(folder, config)
+        name = config.get("router")
+        try:
+            klass = router_class(name)
+        except Exception as exc:
+            raise CheckpointError(f"{folder}/config.json names router {name!r}, which this version does not know.") from exc
+        if not issubclass(klass, cls):
+            raise ConfigError(f"{path} holds a {klass.__name__}, not a {cls.__name__}.")
+        params = config.get("params") or {}
+        if not isinstance(params, dict):
+            raise CheckpointError(f"{folder}/{CONFIG_FILE}: 'params' must be an object; re-save the checkpoint.")
+        params = dict(params)
+        user_embedder = kwargs.pop("embedder", None)
+        params.update(kwargs)
+        if klass.uses_embedder:
+            stored = config.get("embedder") or {}
+            if "name" not in stored or "dim" not in stored:
+                raise CheckpointError(f"{folder}/config.json lacks the embedder name and dim; re-save the checkpoint.")
+            if user_embedder is not None:
+                emb = resolve_embedder(user_embedder)
+                check_embedder(emb, expected_name=stored["name"], expected_dim=int(stored["dim"]))
+                params["embedder"] = emb
+            else:
+                params["embedder"] = stored["name"]
+        try:
+            router = klass(**params)
+        except TypeError as exc:
+            raise CheckpointError(f"{folder}/config.json has parameters this {klass.__name__} does not take: {exc}") from exc
+        except ConfigError as exc:
+            raise CheckpointError(f"{folder}/{CONFIG_FILE} (or an option given to load it): {exc}") from exc
+        tensors = read_tensors(folder)
+        try:
+            router._set_state(config.get("state") or {}, tensors)
+        except KeyError as exc:
+            raise CheckpointError(f"{folder}/{WEIGHTS_FILE} lacks tensor {exc}; the checkpoint is incomplete or corrupt.") from exc
+        router._load_files(folder)
+        cal = config.get("calibration")
+        if cal:
+            if not isinstance(cal, dict) or "quantiles" not in cal:
+                raise CheckpointError(f"{folder}/{CONFIG_FILE}: 'calibration' must be an object with 'quantiles'; re-save it.")
+            router.calibration_quantiles_ = check_quantiles(cal["quantiles"], f"{folder}/{CONFIG_FILE} calibration", CheckpointError)
+            router.calibration_source_ = cal.get("source")
+        router.training_info_ = dict(config.get("training") or {})
+        router.checkpoint_path_ = str(folder)
         return router
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -226,6 +351,14 @@ class Router(abc.ABC):
         return {}, {}
 
     def _set_state(self, config: dict[str, Any], tensors: dict[str, np.ndarray]) -> None:
+        return None
+
+    def _save_files(self, folder: Path) -> None:
+        """Write files beside ``config.json`` (a tokenizer, a model folder); default: none."""
+        return None
+
+    def _load_files(self, folder: Path) -> None:
+        """Read the files ``_save_files`` wrote, after ``_set_state``; default: none."""
         return None
 
     def known_models(self) -> list[str]:
@@ -236,6 +369,27 @@ class Router(abc.ABC):
         return (
             f"{type(self).__name__}(strong_model={self.strong_model!r}, weak_model={self.weak_model!r})"
         )
+
+    @staticmethod
+    def _init_params(values: dict[str, Any]) -> dict[str, Any]:
+        """A subclass's ``__init__`` arguments from its ``locals()`` (``self`` dropped)."""
+        return {k: v for k, v in values.items() if k not in ("self", "__class__")}
+
+
+def _keyword_parameters(cls: type) -> tuple[str, ...]:
+    """The keyword-only arguments of ``cls.__init__`` (read from its code, without importing
+    ``inspect``); an ``__init__`` that passes ``**kwargs`` on adds its parent's parameters."""
+    names: list[str] = []
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        code = getattr(init, "__code__", None)
+        if code is None:
+            continue
+        start = code.co_argcount
+        names += [n for n in code.co_varnames[start : start + code.co_kwonlyargcount] if n not in names]
+        if not code.co_flags & _CO_VARKEYWORDS:
+            break
+    return tuple(names)
 
 
 def _check_pair(strong: str | None, weak: str | None) -> None:

@@ -18,8 +18,7 @@ import numpy as np
 
 from routellm_core.errors import ConfigError
 from routellm_core.routers.base import Router
-from routellm_core.routers.embedding_router import check_dim, model_index, sigmoid
-from routellm_core.validation import check_params
+from routellm_core.routers.embedding import check_dim, model_index, sigmoid
 
 
 class MatrixFactorizationRouter(Router):
@@ -28,6 +27,9 @@ class MatrixFactorizationRouter(Router):
     ``batch_size``, ``seed``, ``embedder`` (name or object)."""
 
     name: ClassVar[str] = "mf"
+    # fitted: the model names (rows of the tables) and the learned arrays
+    models_: list[str] | None = None
+    weights_: dict[str, np.ndarray] | None = None
 
     def __init__(
         self,
@@ -45,33 +47,23 @@ class MatrixFactorizationRouter(Router):
         seed: int = 0,
         show_progress: bool = True,
     ) -> None:
-        super().__init__(embedder=embedder, strong_model=strong_model, weak_model=weak_model, seed=seed)
-        # dim, hidden, epochs, ...: checked and set as attributes of the same names
-        vars(self).update(check_params(
-            dim=dim, hidden=hidden, epochs=epochs, lr=lr, weight_decay=weight_decay, batch_size=batch_size, dropout=dropout
-        ))
-        self.show_progress = show_progress
-        self.models_: list[str] = []
-        self.weights_: dict[str, np.ndarray] = {}
-        self._pair_cache: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, float]] = {}
+        self.set_params(**self._init_params(locals()))
 
-    def _extra_params(self) -> dict[str, Any]:
-        return {
-            "dim": self.dim,
-            "hidden": self.hidden,
-            "epochs": self.epochs,
-            "lr": self.lr,
-            "weight_decay": self.weight_decay,
-            "batch_size": self.batch_size,
-            "dropout": self.dropout,
-        }
+    @classmethod
+    def from_weights(cls, models: list[str], weights: dict[str, np.ndarray], **params: Any) -> MatrixFactorizationRouter:
+        """A trained router from its model names and arrays (``model_embeddings`` [models, k],
+        ``model_bias`` [models], ``classifier`` [k], ``proj`` [k, d], plus ``proj_bias`` and
+        ``proj2`` when ``hidden`` > 0): e.g. weights converted from another implementation."""
+        router = cls(**params)
+        router._set_state({"models": list(models)}, weights)
+        return router
 
     def known_models(self) -> list[str]:
-        return list(self.models_)
+        return list(self.models_ or [])
 
     # ------------------------------------------------------------------ training
     def _fit(self, battles: Any) -> None:
-        from routellm_core.training import train_mf
+        from routellm_core.training.mf import train_mf
 
         prompts = battles.unique_prompts()
         index = {p: i for i, p in enumerate(prompts)}
@@ -96,13 +88,13 @@ class MatrixFactorizationRouter(Router):
             seed=self.seed,
             show_progress=self.show_progress,
         )
-        self._pair_cache.clear()
+        self._pair_cache: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, float]] = {}
 
     # ------------------------------------------------------------------ inference
     def _pair_head(self, strong: str, weak: str) -> tuple[np.ndarray, np.ndarray, float]:
         """Vector v (k) and bias such that logit = h(x) . v + bias for this pair."""
         key = (strong, weak)
-        head = self._pair_cache.get(key)
+        head = self._pair_cache.get(key)  # created with the weights (fit / load)
         if head is None:
             i = model_index(self.models_, strong, "strong", self.name)
             j = model_index(self.models_, weak, "weak", self.name)
@@ -132,6 +124,8 @@ class MatrixFactorizationRouter(Router):
 
     # ------------------------------------------------------------------ persistence
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        if not self.weights_:
+            raise ConfigError("cannot save an untrained mf router; call fit(battles) first.")
         return {"models": self.models_}, {k: v.astype(np.float32) for k, v in self.weights_.items()}
 
     def _set_state(self, config: dict[str, Any], tensors: dict[str, np.ndarray]) -> None:
@@ -142,4 +136,4 @@ class MatrixFactorizationRouter(Router):
         self.weights_ = {k: np.asarray(tensors[k], dtype=np.float32) for k in needed}
         if self.weights_["model_embeddings"].shape[0] != len(self.models_):
             raise KeyError("model_embeddings (rows differ from the model list)")
-        self._pair_cache.clear()
+        self._pair_cache = {}

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from routellm_core.routers.base import Router
+from routellm_core.routing.calibration import N_QUANTILES
 
 
 class RandomRouter(Router):
@@ -20,11 +21,11 @@ class RandomRouter(Router):
     name: ClassVar[str] = "random"
     uses_embedder: ClassVar[bool] = False
     needs_training: ClassVar[bool] = False
+    calibration_quantiles_ = np.linspace(0.0, 1.0, N_QUANTILES)
+    calibration_source_ = "uniform [0, 1] by construction"
 
-    def __init__(self, *, strong_model: str | None = None, weak_model: str | None = None, seed: int = 0, **_: Any) -> None:
-        super().__init__(embedder=None, strong_model=strong_model, weak_model=weak_model, seed=seed)
-        self.calibration_quantiles_ = np.linspace(0.0, 1.0, 1001)
-        self.calibration_source_ = "uniform [0, 1] by construction"
+    def __init__(self, *, strong_model: str | None = None, weak_model: str | None = None, seed: int = 0) -> None:
+        self.set_params(**self._init_params(locals()))
 
     def _fit(self, battles: Any) -> None:
         return None

@@ -17,8 +17,7 @@ import numpy as np
 
 from routellm_core.errors import ConfigError
 from routellm_core.routers.base import Router
-from routellm_core.routers.embedding_router import check_dim, model_index, sigmoid
-from routellm_core.validation import check_params
+from routellm_core.routers.embedding import check_dim, model_index, sigmoid
 
 
 class SWRankingRouter(Router):
@@ -26,6 +25,12 @@ class SWRankingRouter(Router):
     strength), ``newton_steps``, ``embedder``."""
 
     name: ClassVar[str] = "sw_ranking"
+    # fitted
+    models_: list[str] | None = None
+    prompt_embeddings_: np.ndarray | None = None  # [U, d] distinct training prompts
+    pairs_: np.ndarray | None = None  # [P, 2] model index pairs (a, b)
+    pair_weight_: np.ndarray | None = None  # [U, P] summed battle weight
+    pair_wins_: np.ndarray | None = None  # [U, P] summed weight * outcome (a's wins)
 
     def __init__(
         self,
@@ -38,19 +43,10 @@ class SWRankingRouter(Router):
         newton_steps: int = 8,
         seed: int = 0,
     ) -> None:
-        super().__init__(embedder=embedder, strong_model=strong_model, weak_model=weak_model, seed=seed)
-        vars(self).update(check_params(gamma=gamma, l2=l2, newton_steps=newton_steps))  # checked attributes
-        self.models_: list[str] = []
-        self.prompt_embeddings_: np.ndarray | None = None  # [U, d] distinct training prompts
-        self.pairs_: np.ndarray | None = None  # [P, 2] model index pairs (a, b)
-        self.pair_weight_: np.ndarray | None = None  # [U, P] summed battle weight
-        self.pair_wins_: np.ndarray | None = None  # [U, P] summed weight * outcome (a's wins)
-
-    def _extra_params(self) -> dict[str, Any]:
-        return {"gamma": self.gamma, "l2": self.l2, "newton_steps": self.newton_steps}
+        self.set_params(**self._init_params(locals()))
 
     def known_models(self) -> list[str]:
-        return list(self.models_)
+        return list(self.models_ or [])
 
     def _fit(self, battles: Any) -> None:
         prompts = battles.unique_prompts()
@@ -109,6 +105,8 @@ class SWRankingRouter(Router):
         return out
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        if self.prompt_embeddings_ is None:
+            raise ConfigError("cannot save an untrained sw_ranking router; call fit(battles) first.")
         return {"models": self.models_}, {
             "prompt_embeddings": self.prompt_embeddings_.astype(np.float16),
             "pairs": self.pairs_.astype(np.int32),

@@ -33,8 +33,7 @@ import numpy as np
 
 from routellm_core.errors import ConfigError, UnknownModelError
 from routellm_core.routers.base import Router
-from routellm_core.routers.embedding_router import check_dim, sigmoid
-from routellm_core.validation import check_params
+from routellm_core.routers.embedding import check_dim, sigmoid
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -101,6 +100,14 @@ class TfidfRidgeRouter(Router):
     ``tol`` (conjugate gradients), ``embedder``."""
 
     name: ClassVar[str] = "tfidf_ridge"
+    # fitted
+    idf_: np.ndarray | None = None  # [2**bits] (0 = unused bucket)
+    coef_text_: np.ndarray | None = None  # [2**bits]
+    stats_mean_: np.ndarray | None = None
+    stats_std_: np.ndarray | None = None
+    coef_stats_: np.ndarray | None = None  # [7]
+    coef_embedding_: np.ndarray | None = None  # [d] or [0]
+    intercept_: float = 0.0
 
     def __init__(
         self,
@@ -118,31 +125,7 @@ class TfidfRidgeRouter(Router):
         tol: float = 1e-6,
         seed: int = 0,
     ) -> None:
-        super().__init__(embedder=embedder, strong_model=strong_model, weak_model=weak_model, seed=seed)
-        # alpha, ngrams, ...: checked and set as attributes of the same names
-        vars(self).update(check_params(
-            alpha=alpha, ngrams=ngrams, n_features_log2=n_features_log2, min_df=min_df, stats_weight=stats_weight,
-            embedding_weight=embedding_weight, max_iter=max_iter, tol=tol,
-        ))
-        self.idf_: np.ndarray | None = None  # [2**bits] (0 = unused bucket)
-        self.coef_text_: np.ndarray | None = None  # [2**bits]
-        self.stats_mean_: np.ndarray | None = None
-        self.stats_std_: np.ndarray | None = None
-        self.coef_stats_: np.ndarray | None = None  # [7]
-        self.coef_embedding_: np.ndarray | None = None  # [d] or [0]
-        self.intercept_: float = 0.0
-
-    def _extra_params(self) -> dict[str, Any]:
-        return {
-            "alpha": self.alpha,
-            "ngrams": self.ngrams,
-            "n_features_log2": self.n_features_log2,
-            "min_df": self.min_df,
-            "stats_weight": self.stats_weight,
-            "embedding_weight": self.embedding_weight,
-            "max_iter": self.max_iter,
-            "tol": self.tol,
-        }
+        self.set_params(**self._init_params(locals()))
 
     def known_models(self) -> list[str]:
         return [m for m in (self.strong_model, self.weak_model) if m is not None]

@@ -14,6 +14,11 @@ The cookbook notebooks and this project's own tests use it; see ``provider_serve
 scripted behaviour (tool calls, structured output, failures, delays).
 """
 
-from routellm_core.testing.provider_server import ProviderServer, RecordedRequest, fake_embedding, shared_server
+from routellm_core.testing.provider_server import (
+    ProviderServer,
+    RecordedRequest,
+    fake_embedding,
+    shared_server,
+)
 
 __all__ = ["ProviderServer", "RecordedRequest", "fake_embedding", "shared_server"]

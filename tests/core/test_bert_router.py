@@ -17,8 +17,8 @@ transformers = pytest.importorskip("transformers")
 from routellm_core import CheckpointError, ConfigError, UnknownModelError, UnknownRouterError, load_router  # noqa: E402
 from routellm_core.data import Battles  # noqa: E402
 from routellm_core.embeddings import local_minilm_dir  # noqa: E402
-from routellm_core.routers.bert import BertRouter  # noqa: E402
-from routellm_core.routers.transformer_utils import LABEL_NAMES, battle_labels  # noqa: E402
+from routellm_core.routers.transformers.bert import BertRouter  # noqa: E402
+from routellm_core.routers.transformers.common import LABEL_NAMES, battle_labels  # noqa: E402
 from tests.helpers import EASY_EXAMPLE, HARD_EXAMPLE, tiny_battles  # noqa: E402
 
 torch.set_num_threads(2)

@@ -15,7 +15,7 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from routellm_core import CheckpointError, ConfigError, UnknownModelError, load_router  # noqa: E402
-from routellm_core.routers.causal_llm import (  # noqa: E402
+from routellm_core.routers.transformers.causal_llm import (  # noqa: E402
     DEFAULT_LABEL_TOKENS,
     LLAMA3_ASSISTANT_PREFIX,
     CausalLLMRouter,

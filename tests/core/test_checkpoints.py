@@ -11,7 +11,7 @@ from routellm_core import (
     load_router,
 )
 from routellm_core.embeddings import CachedEmbedder, StaticEmbedder
-from routellm_core.lru import approx_bytes
+from routellm_core.utils.lru import approx_bytes
 from tests.helpers import EASY_EXAMPLE, HARD_EXAMPLE, tiny_router_path
 
 

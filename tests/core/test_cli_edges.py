@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from routellm_core.cli import build_parser, main
-from routellm_core.registry import available_routers
+from routellm_core.routers.registry import available_routers
 from tests.helpers import tiny_battles, tiny_router_path
 
 
@@ -149,12 +149,12 @@ def test_calibrate_save_never_writes_over_the_bundled_router(capsys, tmp_path, m
 
 # ---------------------------------------------------------------------------- bugs and help
 def test_a_bug_keeps_its_traceback(monkeypatch):
-    import routellm_core.cli as cli
+    import routellm_core.cli.demo as demo
 
     def broken(args):
         raise RuntimeError("a real bug")
 
-    monkeypatch.setattr(cli, "cmd_demo", broken)
+    monkeypatch.setattr(demo, "run", broken)
     with pytest.raises(RuntimeError, match="a real bug"):
         main(["demo"])
 

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from routellm_core import ConfigError, InvalidPromptError, RoutingDecision, RoutingPolicy, load_router
-from routellm_core.calibration import score_quantiles, threshold_for_budget, threshold_from_quantiles
-from routellm_core.decision import decide
+from routellm_core.routing.calibration import score_quantiles, threshold_for_budget, threshold_from_quantiles
+from routellm_core.routing.decision import decide
 
 
 def test_decide_rule_is_score_at_or_above_threshold():

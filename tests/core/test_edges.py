@@ -24,7 +24,7 @@ from routellm_core import (
     RoutingPolicy,
     load_router,
 )
-from routellm_core.calibration import threshold_for_budget
+from routellm_core.routing.calibration import threshold_for_budget
 from routellm_core.data import Battles, read_battles, read_golden
 from routellm_core.embeddings import CachedEmbedder, OpenAIEmbedder
 from routellm_core.routers.matrix_factorization import MatrixFactorizationRouter
@@ -205,7 +205,7 @@ def test_a_local_folder_named_like_the_bundled_router_never_shadows_it(tmp_path,
 
 # ---------------------------------------------------------------------------- shared routers
 def test_one_loaded_router_per_checkpoint_is_shared(tmp_path):
-    from routellm_core.registry import shared_router
+    from routellm_core.checkpoints.loading import shared_router
 
     folder = copy_tiny(tmp_path)
     a, b = shared_router(str(folder)), shared_router(folder)
@@ -220,7 +220,7 @@ def test_one_loaded_router_per_checkpoint_is_shared(tmp_path):
 
 # ---------------------------------------------------------------------------- resource limits
 def test_byte_lru_is_bounded_by_bytes():
-    from routellm_core.lru import ByteLRU, approx_bytes
+    from routellm_core.utils.lru import ByteLRU, approx_bytes
 
     vec = np.zeros(100, dtype=np.float32)
     per_entry = approx_bytes("k000") + approx_bytes(vec)
@@ -255,7 +255,7 @@ def test_embedding_cache_holds_bytes_not_prompt_copies():
 
 
 def test_the_embedder_is_built_once_under_concurrent_first_calls(monkeypatch):
-    import routellm_core.embeddings as emb
+    import routellm_core.embeddings.resolve as emb
 
     built = []
     real = emb.make_embedder
@@ -314,7 +314,7 @@ def test_csv_with_bom_and_huge_fields_is_read(tmp_path):
 
 # ---------------------------------------------------------------------------- 6. fallback rule
 def test_fallback_attempts_chain_the_errors_of_both_models():
-    from routellm_core.adapter_support import Attempts
+    from routellm_core.routing.fallback import Attempts
 
     attempts = Attempts("weak", fallback=True)
     first, second = RuntimeError("weak is down"), RuntimeError("strong is down")

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pytest
 
-from routellm_core.cli_eval import add_eval_parser, main
+from routellm_core.cli.evaluate import main, register as add_eval_parser
 from routellm_core.data import Battles, GoldenRow
 from routellm_core.errors import ConfigError, UnknownModelError
 from routellm_core.evaluation import (

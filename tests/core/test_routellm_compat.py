@@ -15,14 +15,14 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from routellm_core import CheckpointError, EmbedderMismatchError, load_router  # noqa: E402
-from routellm_core.compat import (  # noqa: E402
+from routellm_core.checkpoints.routellm import (  # noqa: E402
     ROUTELLM_MODEL_IDS,
     detect_foreign_format,
     load_routellm_checkpoint,
 )
 from routellm_core.embeddings import local_minilm_dir  # noqa: E402
-from routellm_core.routers.bert import BertRouter  # noqa: E402
-from routellm_core.routers.causal_llm import CausalLLMRouter  # noqa: E402
+from routellm_core.routers.transformers.bert import BertRouter  # noqa: E402
+from routellm_core.routers.transformers.causal_llm import CausalLLMRouter  # noqa: E402
 from routellm_core.routers.matrix_factorization import MatrixFactorizationRouter  # noqa: E402
 from tests.core.test_causal_llm_router import tiny_llama, tiny_tokenizer  # noqa: E402
 from tests.helpers import EASY_EXAMPLE, HARD_EXAMPLE  # noqa: E402

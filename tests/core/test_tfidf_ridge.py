@@ -3,7 +3,7 @@ import pytest
 
 from routellm_core import ConfigError, UnknownModelError, load_router
 from routellm_core.data import Battles
-from routellm_core.registry import ROUTER_CLASSES
+from routellm_core.routers.registry import ROUTER_CLASSES
 from routellm_core.routers.tfidf_ridge import TfidfRidgeRouter, text_stats
 from tests.helpers import EASY_EXAMPLE, HARD_EXAMPLE, tiny_battles
 

@@ -34,23 +34,20 @@ import numpy as np
 
 from routellm_core.errors import CheckpointError, ConfigError, UnknownModelError
 from routellm_core.routers.base import Router
-from routellm_core.routers.transformer_utils import (
+from routellm_core.routers.transformers.common import (
     STRONG_WINS,
     TIE,
-    apply_lora,
     battle_labels,
-    fine_tune,
     from_pretrained_strict,
     hub_error,
-    merge_lora,
     quiet_transformers,
     require_torch_transformers,
     resolve_device,
     resolve_dtype,
     softmax_np,
-    split_by_prompt,
 )
-from routellm_core.validation import check_params
+from routellm_core.training.fine_tune import fine_tune, split_by_prompt
+from routellm_core.training.lora import apply_lora, merge_lora
 
 DEFAULT_LABEL_TOKENS = ["[[1]]", "[[2]]", "[[3]]", "[[4]]", "[[5]]"]
 DEFAULT_SYSTEM_MESSAGE = (
@@ -83,6 +80,13 @@ class CausalLLMRouter(Router):
 
     name: ClassVar[str] = "causal_llm"
     uses_embedder: ClassVar[bool] = False
+    # fitted
+    model_: Any = None
+    tokenizer_: Any = None
+    label_ids_: list[int] | None = None
+    #: score any pair the same way (RouteLLM checkpoints know no model names)
+    pair_agnostic_: bool = False
+    fit_info_: dict[str, Any] | None = None
 
     def __init__(
         self,
@@ -114,70 +118,31 @@ class CausalLLMRouter(Router):
         show_progress: bool = True,
         embedder: Any = None,
     ) -> None:
-        if embedder is not None:
+        self.set_params(**self._init_params(locals()))
+
+    def _check_params(self, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get("embedder") is not None:
             raise ConfigError("the causal_llm router tokenizes prompts itself and takes no embedder; use base_model=.")
-        super().__init__(embedder=None, strong_model=strong_model, weak_model=weak_model, seed=seed)
-        labels = [str(t) for t in label_tokens]
+        out = super()._check_params(params)
+        labels = [str(t) for t in out["label_tokens"]]
         if len(labels) < 2 or len(set(labels)) != len(labels):
             raise ConfigError(f"label_tokens must be at least two distinct tokens, got {labels!r}.")
-        if not 2 <= int(score_threshold) <= len(labels):
+        threshold = out["score_threshold"]
+        if not 2 <= int(threshold) <= len(labels):
             raise ConfigError(
                 f"score_threshold must be in 2..{len(labels)} (ratings >= it mean the weak model is good), "
-                f"got {score_threshold}."
+                f"got {threshold}."
             )
-        if prompt_format not in PROMPT_FORMATS:
-            raise ConfigError(f"prompt_format must be one of {', '.join(PROMPT_FORMATS)}, got {prompt_format!r}.")
-        if "{question}" not in user_template:
+        if out["prompt_format"] not in PROMPT_FORMATS:
+            raise ConfigError(f"prompt_format must be one of {', '.join(PROMPT_FORMATS)}, got {out['prompt_format']!r}.")
+        if "{question}" not in out["user_template"]:
             raise ConfigError("user_template must contain '{question}' where the prompt goes.")
-        self.base_model = None if base_model is None else str(base_model)
-        self.label_tokens = labels
-        self.score_threshold = int(score_threshold)
-        self.prompt_format = prompt_format
-        self.system_message = system_message
-        self.user_template = user_template
-        # max_length, epochs, lr, ...: checked and set as attributes of the same names
-        vars(self).update(check_params(
-            max_length=max_length, epochs=epochs, lr=lr, weight_decay=weight_decay, batch_size=batch_size,
-            val_fraction=val_fraction, patience=patience, lora_r=lora_r, lora_alpha=lora_alpha,
-            lora_dropout=lora_dropout, inference_batch_size=inference_batch_size,
-        ))
-        self.lora_targets = [str(t) for t in lora_targets]
-        self.use_all_pairs = bool(use_all_pairs)
-        self.device = device
-        self.dtype = dtype
-        self.show_progress = show_progress
-        self.model_: Any = None
-        self.tokenizer_: Any = None
-        self.label_ids_: list[int] = []
-        #: score any pair the same way (RouteLLM checkpoints know no model names)
-        self.pair_agnostic_: bool = False
-        self._pending: dict[str, Any] | None = None
-        self._checkpoint_path: str | None = None
-        self._forward_kwargs: set[str] | None = None
-
-    def _extra_params(self) -> dict[str, Any]:
-        return {
-            "base_model": self.base_model,
-            "label_tokens": self.label_tokens,
-            "score_threshold": self.score_threshold,
-            "prompt_format": self.prompt_format,
-            "system_message": self.system_message,
-            "user_template": self.user_template,
-            "max_length": self.max_length,
-            "epochs": self.epochs,
-            "lr": self.lr,
-            "weight_decay": self.weight_decay,
-            "batch_size": self.batch_size,
-            "val_fraction": self.val_fraction,
-            "patience": self.patience,
-            "lora_r": self.lora_r,
-            "lora_alpha": self.lora_alpha,
-            "lora_dropout": self.lora_dropout,
-            "lora_targets": self.lora_targets,
-            "use_all_pairs": self.use_all_pairs,
-            "device": self.device,
-            "dtype": self.dtype,
-            "inference_batch_size": self.inference_batch_size,
+        return out | {
+            "base_model": None if out["base_model"] is None else str(out["base_model"]),
+            "label_tokens": labels,
+            "score_threshold": int(threshold),
+            "lora_targets": [str(t) for t in out["lora_targets"]],
+            "use_all_pairs": bool(out["use_all_pairs"]),
         }
 
     def known_models(self) -> list[str]:
@@ -235,8 +200,6 @@ class CausalLLMRouter(Router):
 
     def _label_logits(self, batch: dict[str, Any]) -> Any:
         """Logits of the label tokens at the last prompt position, shape (batch, n_labels)."""
-        if self._forward_kwargs is None:
-            self._forward_kwargs = set(inspect.signature(self.model_.forward).parameters)
         kwargs = dict(batch)
         if "position_ids" not in self._forward_kwargs:
             kwargs.pop("position_ids")
@@ -272,18 +235,20 @@ class CausalLLMRouter(Router):
         if len(tok) > model.get_input_embeddings().weight.shape[0]:
             with quiet_transformers():
                 model.resize_token_embeddings(len(tok))
-        self._attach(model.to(device), tok, "base model")
+        self.use_model(model.to(device), tok, what="base model")
 
-    def _attach(self, model: Any, tok: Any, what: str) -> None:
-        """Use ``model`` + ``tok``: left padding/truncation, label ids looked up and checked."""
-        tok.padding_side = "left"
-        tok.truncation_side = "left"
-        if tok.pad_token is None:
-            tok.pad_token = tok.eos_token
+    def use_model(self, model: Any, tokenizer: Any, *, what: str = "model") -> CausalLLMRouter:
+        """Score with ``model`` (a Hugging Face causal LM) and its ``tokenizer``: left padding and
+        truncation, label token ids looked up and checked (CheckpointError naming ``what``)."""
+        tokenizer.padding_side = "left"
+        tokenizer.truncation_side = "left"
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        self.label_ids_ = label_token_ids(tokenizer, model, self.label_tokens, what)
         self.model_ = model.eval()
-        self.tokenizer_ = tok
-        self._forward_kwargs = None
-        self.label_ids_ = label_token_ids(tok, model, self.label_tokens, what)
+        self.tokenizer_ = tokenizer
+        self._forward_kwargs = set(inspect.signature(model.forward).parameters)
+        return self
 
     # ------------------------------------------------------------------ training
     def _fit(self, battles: Any) -> None:
@@ -385,24 +350,16 @@ class CausalLLMRouter(Router):
         return 1.0 - probs[:, self.score_threshold - 1 :].sum(axis=1)
 
     # ------------------------------------------------------------------ persistence
-    def save(self, path: str | Path) -> Path:
-        """``config.json`` + ``model.safetensors`` (label ids) + ``model/`` + ``tokenizer/``."""
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         if self.model_ is None or self.tokenizer_ is None:
             raise ConfigError("this causal_llm router has no model; nothing to save.")
-        out = super().save(path)
-        with quiet_transformers():
-            self.model_.save_pretrained(str(out / MODEL_DIR))
-            self.tokenizer_.save_pretrained(str(out / TOKENIZER_DIR))
-        return out
-
-    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         state = {
             "label_tokens": self.label_tokens,
             "label_ids": [int(i) for i in self.label_ids_],
             "score": f"1 - sum(P(label) for labels >= {self.label_tokens[self.score_threshold - 1]})",
             "pair_agnostic": self.pair_agnostic_,
             "architectures": list(getattr(self.model_.config, "architectures", None) or []),
-            "fit": getattr(self, "fit_info_", None),
+            "fit": self.fit_info_,
         }
         return state, {"label_token_ids": np.asarray(self.label_ids_, dtype=np.int64)}
 
@@ -415,23 +372,18 @@ class CausalLLMRouter(Router):
             )
         self.pair_agnostic_ = bool(config.get("pair_agnostic", False))
         self.fit_info_ = config.get("fit")
-        self._pending = {"label_ids": stored}
+        self.label_ids_ = stored  # checked against the tokenizer by _load_files
 
-    # load_checkpoint() sets ``checkpoint_path_`` right after ``_set_state``: the model and the
-    # tokenizer live in sub-folders, so they are loaded (and checked) at that moment.
-    @property
-    def checkpoint_path_(self) -> str | None:
-        return self._checkpoint_path
+    def _save_files(self, folder: Path) -> None:
+        """``model/`` (Hugging Face weights) and ``tokenizer/`` beside the config."""
+        with quiet_transformers():
+            self.model_.save_pretrained(str(folder / MODEL_DIR))
+            self.tokenizer_.save_pretrained(str(folder / TOKENIZER_DIR))
 
-    @checkpoint_path_.setter
-    def checkpoint_path_(self, value: str | None) -> None:
-        self._checkpoint_path = value
-        if value is not None and self._pending is not None:
-            pending, self._pending = self._pending, None
-            self._load_folder(Path(value), pending["label_ids"])
-
-    def _load_folder(self, folder: Path, stored_ids: list[int]) -> None:
+    def _load_files(self, folder: Path) -> None:
+        """The model and tokenizer sub-folders; their label ids must match the stored ones."""
         _, transformers = require_torch_transformers()
+        stored_ids = self.label_ids_
         for sub in (MODEL_DIR, TOKENIZER_DIR):
             if not (folder / sub).is_dir():
                 raise CheckpointError(f"causal_llm checkpoint {folder} has no {sub}/ folder; it is incomplete, re-save it.")
@@ -445,7 +397,7 @@ class CausalLLMRouter(Router):
             transformers.AutoModelForCausalLM, str(folder / MODEL_DIR), f"causal_llm checkpoint {folder}",
             dtype=resolve_dtype(self.dtype, device),
         )
-        self._attach(model.to(device), tok, f"causal_llm checkpoint {folder}")
+        self.use_model(model.to(device), tok, what=f"causal_llm checkpoint {folder}")
         if self.label_ids_ != stored_ids:
             raise CheckpointError(
                 f"causal_llm checkpoint {folder}: the tokenizer maps the label tokens to ids {self.label_ids_}, "

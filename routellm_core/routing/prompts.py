@@ -1,6 +1,12 @@
-"""Validation of the prompts a router scores.
+"""The text a router scores: which text a routed call scores (``pick_text``, ``hook_text``) and
+the validation of prompts (``as_prompt_list`` and friends).
 
-A prompt is a non-empty ``str`` of valid Unicode. A list (or tuple, or other ordered sequence)
+Which text: a framework adapter turns its call into messages and gives ``pick_text`` a default
+extractor (e.g. "the last human message"); an override (e.g. LlamaIndex's ``routing_text``
+block) wins, then the user's ``route_on`` hook, then the default. A hook returns the text to
+score, or None / blank text for "use the default".
+
+Validation: a prompt is a non-empty ``str`` of valid Unicode. A list (or tuple, or other ordered sequence)
 of prompts is scored as a batch. Anything else is refused with an ``InvalidPromptError`` rather
 than iterated: a ``dict`` (a chat message: pass its ``"content"``), ``bytes`` (decode them
 first), a set (no order to match scores to).
@@ -8,10 +14,53 @@ first), a set (no order to match scores to).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
-from routellm_core.errors import InvalidPromptError
+from routellm_core.errors import InvalidPromptError, RouteLLMError, RouteOnError, RoutingError
+
+M = TypeVar("M")
+
+
+def hook_text(route_on: Callable[[M], Any], messages: M, *, owner: str) -> str | None:
+    """What the ``route_on`` hook picks from ``messages``: its text, or None when it returns None
+    or blank text (the caller then scores its default text). A hook that raises is a
+    RoutingError naming it (cause kept); one that returns neither a str nor None, a
+    RouteOnError."""
+    name = getattr(route_on, "__name__", repr(route_on))
+    try:
+        text = route_on(messages)
+    except RouteLLMError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - user code; keep the cause
+        raise RoutingError(
+            f"{owner}: the route_on hook {name!r} failed: route_on raised {type(exc).__name__}: {exc}"
+        ) from exc
+    if text is not None and not isinstance(text, str):
+        raise RouteOnError(
+            f"{owner}: the route_on hook {name!r} must return the text to score, a str or None "
+            f"(None: score the default text), got {type(text).__name__}."
+        )
+    return text if text and text.strip() else None
+
+
+def pick_text(
+    messages: M,
+    default: Callable[[M], str],
+    *,
+    route_on: Callable[[M], Any] | None = None,
+    override: str | None = None,
+    owner: str = "router",
+) -> str:
+    """The text one routed call scores: ``override`` if given, else the ``route_on`` hook's text,
+    else ``default(messages)``."""
+    if override is not None:
+        return override
+    if route_on is not None:
+        text = hook_text(route_on, messages, owner=owner)
+        if text is not None:
+            return text
+    return default(messages)
 
 
 def as_prompt_list(prompts: str | Sequence[str]) -> tuple[list[str], bool]:

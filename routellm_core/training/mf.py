@@ -1,4 +1,5 @@
-"""Training loops (torch, imported lazily): only ``routellm train`` and ``fit`` need torch."""
+"""The training loop of the ``mf`` router (torch, imported lazily): only ``routellm train`` and
+``fit`` need torch."""
 
 from __future__ import annotations
 

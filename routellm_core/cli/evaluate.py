@@ -8,7 +8,7 @@ Without --cv each router is loaded as it is (a name, a checkpoint folder or a hu
 load_router takes them). With --cv K a router name means "train a fresh router of this type" on
 the other folds' golden labels (plus --battles) and score the held-out fold. The random router
 is the mean of --random-seeds seeds; the oracle (strong only where it is better) is always
-added. Standalone: python -m routellm_core.cli_eval ...
+added. Standalone: python -m routellm_core.cli.evaluate ...
 
 (This text is also the command's --help description, so it is plain text, not reST.)
 """
@@ -24,8 +24,25 @@ from typing import Any
 
 import numpy as np
 
+from routellm_core.checkpoints.loading import load_router
+from routellm_core.data.battles import read_battles
+from routellm_core.data.golden import read_golden
 from routellm_core.errors import ConfigError, RouteLLMError
-from routellm_core.validation import parse_finite
+from routellm_core.evaluation.cross_validation import assign_folds, cross_val_scores, router_factory
+from routellm_core.evaluation.metrics import (
+    average_curves,
+    check_benchmark,
+    evaluate_scores,
+    oracle_scores,
+    outcome_arrays,
+    per_call_costs,
+    summarize,
+)
+from routellm_core.evaluation.plots import plot_curves
+from routellm_core.routers.random import RandomRouter
+from routellm_core.routers.registry import ROUTER_CLASSES, available_routers, router_class
+from routellm_core.utils.files import check_output_file
+from routellm_core.utils.validation import parse_finite
 
 RANDOM = "random"
 ORACLE = "oracle"
@@ -33,8 +50,6 @@ ORACLE = "oracle"
 
 # ============================================================================ parser
 def _add_arguments(p: argparse.ArgumentParser) -> None:
-    from routellm_core.registry import available_routers
-
     p.add_argument("--benchmark", nargs="+", required=True, metavar="FILE",
                    help="benchmark outcome file(s): JSONL/CSV/Parquet rows with prompt and scores {model: 0..1}")
     p.add_argument("--strong", required=True, help="strong model name (a key of scores)")
@@ -76,9 +91,9 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     out.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
-def add_eval_parser(subparsers: Any) -> argparse.ArgumentParser:
+def register(subparsers: Any) -> argparse.ArgumentParser:
     """Register the ``eval`` subcommand on an ``argparse`` subparsers object; returns it (its
-    ``func`` default is ``run_eval``)."""
+    ``func`` default is ``run``)."""
     p = subparsers.add_parser(
         "eval",
         help="evaluate routers on a benchmark (APGR, CPT, cost savings)",
@@ -86,7 +101,7 @@ def add_eval_parser(subparsers: Any) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_arguments(p)
-    p.set_defaults(func=run_eval)
+    p.set_defaults(func=run)
     return p
 
 
@@ -119,22 +134,16 @@ def _log(msg: str) -> None:
 
 
 def _random_scores(prompts: list[str], seed: int, seeds: int) -> list[np.ndarray]:
-    from routellm_core.routers.random import RandomRouter
-
     return [np.asarray(RandomRouter(seed=seed + i).score(prompts)) for i in range(max(1, seeds))]
 
 
 def _needs_training(name: str) -> bool:
-    from routellm_core.registry import ROUTER_CLASSES, router_class
-
     return name not in ROUTER_CLASSES or getattr(router_class(name), "needs_training", True)
 
 
 def _score_loaded(spec: str, prompts: list[str], strong: str, weak: str, opts: dict[str, Any]) -> np.ndarray:
     """Scores of a ready router (name / folder / hub id) for the pair; falls back to the
     router's own pair (with a note) when it does not know these model names."""
-    from routellm_core.registry import load_router
-
     router = load_router(spec, **opts)
     known = router.known_models()
     if known and (strong not in known or weak not in known):
@@ -166,9 +175,6 @@ def format_table(summaries: dict[str, dict[str, Any]]) -> str:
 # ============================================================================ main
 def compute_router_scores(args: argparse.Namespace, rows: list[Any]) -> tuple[dict[str, np.ndarray], dict[str, list[np.ndarray]]]:
     """Per-router score arrays (n,). ``random`` gives the list of its seeds' arrays instead."""
-    from routellm_core.data import read_battles
-    from routellm_core.evaluation import cross_val_scores, router_factory
-
     prompts = [r.prompt for r in rows]
     opts = _parse_router_opts(args.router_opt)
     extra = read_battles(args.battles) if args.battles else None
@@ -196,8 +202,6 @@ def compute_router_scores(args: argparse.Namespace, rows: list[Any]) -> tuple[di
 
 
 def _load_rows(args: argparse.Namespace) -> tuple[list[Any], int]:
-    from routellm_core.data import read_golden
-
     all_rows = read_golden(args.benchmark, drop_contaminated=False)
     rows = all_rows if args.keep_contaminated else [r for r in all_rows if not r.contaminated]
     return rows, len(all_rows) - len(rows)
@@ -215,7 +219,7 @@ def _write_scores(path: str, rows: list[Any], scores: dict[str, np.ndarray], fol
                 fh.write(json.dumps(rec) + "\n")
 
 
-def run_eval(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """Run ``routellm eval``; returns the exit status (0 ok, 2 for a usage/data error)."""
     try:
         return _run(args)
@@ -225,19 +229,6 @@ def run_eval(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from routellm_core.evaluation import (
-        assign_folds,
-        average_curves,
-        check_benchmark,
-        evaluate_scores,
-        oracle_scores,
-        outcome_arrays,
-        per_call_costs,
-        plot_curves,
-        summarize,
-    )
-    from routellm_core.files import check_output_file
-
     if args.cv is not None and args.cv < 2:
         raise ConfigError(f"--cv needs at least 2 folds, got {args.cv}.")
     for option, path in (("--out-json", args.out_json), ("--plot", args.plot), ("--scores-out", args.scores_out)):
@@ -300,7 +291,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run_eval(build_parser().parse_args(argv))
+    return run(build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,8 @@
 """``load_router``: one entry point from a name, folder, hub id or Router object to a Router.
 
+``load_checkpoint`` reads a folder: our format through ``Router.load``, RouteLLM's published
+formats through ``checkpoints.routellm`` (imported only when one is met).
+
 Names and folders never collide: a bare registered name (``"mf"``, ``"random"``, ...) always
 means the bundled or built-in router, even when a folder of that name exists in the working
 directory (a warning then says how to load the folder). Give local folders as paths: ``"./mf"``,
@@ -11,49 +14,20 @@ it), so many ``RoutedChatModel(router="mf")`` share one copy of the weights and 
 
 from __future__ import annotations
 
-import importlib
 import threading
 import warnings
 import weakref
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from routellm_core.checkpoints.format import CONFIG_FILE, is_native, read_config, resolve_checkpoint_dir
 from routellm_core.errors import DISTRIBUTION, CheckpointError, ConfigError, UnknownRouterError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from routellm_core.routers.base import Router
-
-#: router name -> "module:Class" (imported on first use)
-ROUTER_CLASSES: dict[str, str] = {
-    "random": "routellm_core.routers.random:RandomRouter",
-    "sw_ranking": "routellm_core.routers.sw_ranking:SWRankingRouter",
-    "mf": "routellm_core.routers.matrix_factorization:MatrixFactorizationRouter",
-    "tfidf_ridge": "routellm_core.routers.tfidf_ridge:TfidfRidgeRouter",
-    "bert": "routellm_core.routers.bert:BertRouter",
-    "causal_llm": "routellm_core.routers.causal_llm:CausalLLMRouter",
-}
+from routellm_core.routers.base import Router
+from routellm_core.routers.registry import ROUTER_CLASSES, available_routers, router_class
 
 #: names that load a checkpoint bundled in the package (resources/routers/<name>)
 BUNDLED: dict[str, str] = {"mf": "mf"}
-
-
-def available_routers() -> list[str]:
-    """Router names ``load_router`` and ``routellm train`` accept."""
-    return sorted(ROUTER_CLASSES)
-
-
-def router_class(name: str) -> type[Router]:
-    """The Router subclass registered as ``name``."""
-    try:
-        target = ROUTER_CLASSES[name]
-    except KeyError:
-        raise UnknownRouterError(
-            f"unknown router {name!r}; known routers: {', '.join(available_routers())}. "
-            "Or pass a checkpoint folder, a Hugging Face Hub id ('org/name') or a Router object."
-        ) from None
-    module, cls = target.split(":")
-    return getattr(importlib.import_module(module), cls)
 
 
 def is_registered_name(spec: Any) -> bool:
@@ -84,9 +58,6 @@ def load_router(router: str | Path | Router, **kwargs: Any) -> Router:
     ``kwargs`` go to the router (e.g. ``embedder=`` to override a checkpoint's embedder with a
     compatible one, which is checked).
     """
-    from routellm_core.checkpoint import load_checkpoint
-    from routellm_core.routers.base import Router
-
     if isinstance(router, Router):
         if kwargs:
             raise ConfigError("options cannot be applied to an existing Router object; set them on it.")
@@ -139,6 +110,23 @@ def load_router(router: str | Path | Router, **kwargs: Any) -> Router:
         f"unknown router {spec!r}; known routers: {', '.join(available_routers())}, "
         "or give a checkpoint folder or a Hugging Face Hub id ('org/name')."
     )
+
+
+def load_checkpoint(path_or_id: str | Path, **kwargs: Any) -> Router:
+    """A Router from a checkpoint folder or hub id: ours (``Router.load``) or one of RouteLLM's
+    published formats (converted). ``kwargs`` override parameters (``embedder=`` is checked
+    against the stored embedder name and size)."""
+    folder = resolve_checkpoint_dir(path_or_id)
+    config = read_config(folder) if (folder / CONFIG_FILE).is_file() else None
+    if config is not None and is_native(config):
+        return Router.load(folder, **kwargs)
+    from routellm_core.checkpoints import routellm  # converters (and the routers they build) load on demand
+
+    if config is None:  # RouteLLM's published mf folder has weights only, no config.json
+        if routellm.detect_foreign_format(folder, {}) == "routellm_mf":
+            return routellm.load_foreign_checkpoint(folder, {}, **kwargs)
+        read_config(folder)  # raises the "no config.json" error
+    return routellm.load_foreign_checkpoint(folder, config or {}, **kwargs)
 
 
 def _looks_like_hub_id(spec: str) -> bool:

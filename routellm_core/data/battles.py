@@ -1,0 +1,159 @@
+"""Preference battles: Chatbot-Arena style rows ``prompt, model_a, model_b, winner`` with winner
+one of ``model_a``, ``model_b``, ``tie`` (also ``tie (bothbad)``), as a ``Battles`` set."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from routellm_core.data.readers import iter_rows
+from routellm_core.errors import DataFormatError
+from routellm_core.utils.validation import check_finite_array, finite_number
+
+WINNER_VALUES = {"model_a": 1.0, "model_b": 0.0, "tie": 0.5, "tie (bothbad)": 0.5}
+BATTLE_COLUMNS = ("prompt", "model_a", "model_b", "winner")
+
+
+@dataclass
+class Battles:
+    """A set of battles. ``outcome[i]`` is 1.0 if model_a won, 0.0 if model_b won, 0.5 for a tie.
+    ``weight[i]`` (default 1.0) scales a row's share of the training loss."""
+
+    prompts: list[str]
+    model_a: list[str]
+    model_b: list[str]
+    outcome: np.ndarray
+    weight: np.ndarray = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        n = len(self.prompts)
+        self.outcome = np.asarray(self.outcome, dtype=np.float64)
+        if self.weight is None:
+            self.weight = np.ones(n, dtype=np.float64)
+        self.weight = np.asarray(self.weight, dtype=np.float64)
+        if not (len(self.model_a) == len(self.model_b) == len(self.outcome) == len(self.weight) == n):
+            raise DataFormatError("Battles columns have different lengths.")
+        check_finite_array("battle outcomes", self.outcome, error=DataFormatError)
+        check_finite_array(
+            "battle weights", self.weight, hint="A weight scales a row's share of the loss: use 1.0.", error=DataFormatError
+        )
+        if n and (self.outcome.min() < 0.0 or self.outcome.max() > 1.0):
+            raise DataFormatError("battle outcomes must lie in [0, 1] (1 = model_a won, 0 = model_b won, 0.5 = tie).")
+        if n and self.weight.min() < 0.0:
+            raise DataFormatError(
+                f"battle weights must be >= 0, got {self.weight.min()!r}; a weight scales a row's share of "
+                "the training loss (0 drops the row)."
+            )
+        same = next((i for i, (a, b) in enumerate(zip(self.model_a, self.model_b)) if a == b), None)
+        if same is not None:
+            raise DataFormatError(
+                f"battle #{same} has model_a and model_b both {self.model_a[same]!r}; a battle needs two "
+                "different models (for golden labels: different --strong and --weak names)."
+            )
+
+    def __len__(self) -> int:
+        return len(self.prompts)
+
+    @classmethod
+    def from_records(cls, records: Iterable[dict[str, Any]], *, source: str = "<records>") -> Battles:
+        """Build from dicts with prompt, model_a, model_b, winner (validated like a file)."""
+        return _battles_from_rows(((i + 1, r) for i, r in enumerate(records)), source)
+
+    @classmethod
+    def concat(cls, parts: Sequence[Battles]) -> Battles:
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return cls([], [], [], np.zeros(0))
+        return cls(
+            prompts=[p for b in parts for p in b.prompts],
+            model_a=[m for b in parts for m in b.model_a],
+            model_b=[m for b in parts for m in b.model_b],
+            outcome=np.concatenate([b.outcome for b in parts]),
+            weight=np.concatenate([b.weight for b in parts]),
+        )
+
+    def subset(self, idx: Sequence[int] | np.ndarray) -> Battles:
+        idx = np.asarray(idx, dtype=np.int64)
+        return Battles(
+            prompts=[self.prompts[i] for i in idx],
+            model_a=[self.model_a[i] for i in idx],
+            model_b=[self.model_b[i] for i in idx],
+            outcome=self.outcome[idx],
+            weight=self.weight[idx],
+        )
+
+    def models(self) -> list[str]:
+        """Every model name, sorted."""
+        return sorted(set(self.model_a) | set(self.model_b))
+
+    def unique_prompts(self) -> list[str]:
+        return list(dict.fromkeys(self.prompts))
+
+    def default_pair(self) -> tuple[str, str]:
+        """(strong, weak): the two most frequent models, the one with the higher win rate first."""
+        counts: Counter[str] = Counter(self.model_a) + Counter(self.model_b)
+        if len(counts) < 2:
+            raise DataFormatError("battles name fewer than two models; a router needs a strong and a weak model.")
+        wins: Counter[str] = Counter()
+        for a, b, o in zip(self.model_a, self.model_b, self.outcome):
+            wins[a] += o
+            wins[b] += 1.0 - o
+        top = [m for m, _ in counts.most_common(2)]
+        top.sort(key=lambda m: wins[m] / counts[m], reverse=True)
+        return top[0], top[1]
+
+
+# ---------------------------------------------------------------------------- files
+def _battles_from_rows(rows: Iterable[tuple[int, dict[str, Any]]], source: str) -> Battles:
+    prompts: list[str] = []
+    ma: list[str] = []
+    mb: list[str] = []
+    out: list[float] = []
+    weights: list[float] = []
+    for lineno, row in rows:
+        where = f"{source}:{lineno}"
+        missing = [c for c in BATTLE_COLUMNS if c not in row or row[c] is None]
+        if missing:
+            raise DataFormatError(
+                f"{where}: missing column(s) {', '.join(missing)}; a battle row needs "
+                f"{', '.join(BATTLE_COLUMNS)} (winner: model_a, model_b or tie)."
+            )
+        prompt, a, b, winner = row["prompt"], row["model_a"], row["model_b"], row["winner"]
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise DataFormatError(f"{where}: prompt is empty or not text.")
+        if not isinstance(a, str) or not isinstance(b, str) or not a or not b:
+            raise DataFormatError(f"{where}: model_a and model_b must be non-empty model names.")
+        if a == b:
+            raise DataFormatError(f"{where}: model_a and model_b are both {a!r}; a battle needs two models.")
+        w = str(winner).strip().lower()
+        if w not in WINNER_VALUES:
+            raise DataFormatError(
+                f"{where}: unknown winner {winner!r}; use model_a, model_b or tie."
+            )
+        weight = row.get("weight", 1.0)
+        if isinstance(weight, str):
+            try:
+                weight = float(weight) if weight.strip() else 1.0
+            except ValueError:
+                raise DataFormatError(f"{where}: weight {weight!r} is not a number.") from None
+        weight = 1.0 if weight is None else finite_number(
+            f"{where}: weight", weight, minimum=0.0, hint="Use a number >= 0 (default 1.0).", error=DataFormatError
+        )
+        prompts.append(prompt)
+        ma.append(a)
+        mb.append(b)
+        out.append(WINNER_VALUES[w])
+        weights.append(weight)
+    return Battles(prompts, ma, mb, np.asarray(out), np.asarray(weights))
+
+
+def read_battles(paths: str | Path | Sequence[str | Path]) -> Battles:
+    """Read battle files (see module doc) into one Battles set."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    return Battles.concat([_battles_from_rows(iter_rows(p), str(p)) for p in paths])

@@ -1,0 +1,137 @@
+"""Benchmark ("golden") outcomes: rows ``prompt, scores: {model: 0..1}``, and how they become
+battles (the model with the higher score wins; equal scores tie)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from routellm_core.data.battles import Battles
+from routellm_core.data.readers import iter_rows
+from routellm_core.errors import DataFormatError
+from routellm_core.utils.validation import finite_number
+
+
+@dataclass
+class GoldenRow:
+    """One benchmark outcome: ``scores[model]`` in [0, 1] (1 = correct)."""
+
+    prompt: str
+    scores: dict[str, float]
+    id: str = ""
+    category: str = ""
+    contaminated: bool = False
+
+
+def read_golden(paths: str | Path | Sequence[str | Path], *, drop_contaminated: bool = True) -> list[GoldenRow]:
+    """Read benchmark-outcome files (``prompt``, ``scores: {model: 0..1}``)."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    rows: list[GoldenRow] = []
+    for p in paths:
+        for lineno, row in iter_rows(p):
+            where = f"{p}:{lineno}"
+            if "prompt" not in row or "scores" not in row:
+                raise DataFormatError(f"{where}: a benchmark row needs 'prompt' and 'scores' ({{model: 0..1}}).")
+            scores = row["scores"]
+            if isinstance(scores, str):
+                try:
+                    scores = json.loads(scores)
+                except json.JSONDecodeError:
+                    raise DataFormatError(f"{where}: scores must be a JSON object {{model: 0..1}}.") from None
+            if not isinstance(scores, dict) or not scores:
+                raise DataFormatError(f"{where}: scores must be a non-empty object {{model: 0..1}}.")
+            clean = {
+                str(k): finite_number(f"{where}: score of {k!r}", v, minimum=0.0, maximum=1.0,
+                                      hint="Scores are benchmark outcomes in [0, 1] (1 = correct).",
+                                      error=DataFormatError)
+                for k, v in scores.items()
+            }
+            if not isinstance(row["prompt"], str) or not row["prompt"].strip():
+                raise DataFormatError(f"{where}: prompt is empty or not text.")
+            contaminated = parse_flag(row.get("contaminated"), f"{where}: contaminated")
+            if contaminated and drop_contaminated:
+                continue
+            rows.append(
+                GoldenRow(
+                    prompt=row["prompt"],
+                    scores=clean,
+                    id=str(row.get("id", f"{Path(p).name}:{lineno}")),
+                    category=str(row.get("category", "") or ""),
+                    contaminated=contaminated,
+                )
+            )
+    return rows
+
+
+_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
+_FALSE = {"false", "f", "no", "n", "0", "0.0", ""}
+
+
+def parse_flag(value: Any, name: str) -> bool:
+    """A yes/no column as a bool: JSON/Parquet booleans, 0/1, or the text true/false/yes/no/1/0
+    (any case; empty or missing is False). Anything else is a DataFormatError, never ``bool(text)``."""
+    if value is None:
+        return False
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE or text in _FALSE:
+            return text in _TRUE
+    elif finite_number(name, value, error=DataFormatError) in (0.0, 1.0):
+        return bool(value)
+    raise DataFormatError(f"{name} must be true or false (or 1/0, yes/no), got {value!r}.")
+
+
+def _outcome(score_a: float, score_b: float) -> float:
+    """Battle outcome of two benchmark scores: 1 if a is higher, 0 if b is, 0.5 if equal."""
+    return 1.0 if score_a > score_b else 0.0 if score_a < score_b else 0.5
+
+
+def golden_to_battles(
+    rows: Sequence[GoldenRow], strong: str, weak: str, *, weight: float = 1.0
+) -> Battles:
+    """The paper's golden-label augmentation: one strong-vs-weak battle per row. The model with
+    the higher score wins; equal scores are a tie. Rows lacking either model raise."""
+    if strong == weak:
+        raise DataFormatError(
+            f"--strong and --weak are both {strong!r}; golden labels compare two different models."
+        )
+    weight = _golden_weight(weight)
+    prompts, ma, mb, out = [], [], [], []
+    for r in rows:
+        if strong not in r.scores or weak not in r.scores:
+            raise DataFormatError(
+                f"benchmark row {r.id!r} has no score for {strong!r} and/or {weak!r} "
+                f"(it has {', '.join(sorted(r.scores))}); pass --strong/--weak names from the file."
+            )
+        prompts.append(r.prompt)
+        ma.append(strong)
+        mb.append(weak)
+        out.append(_outcome(r.scores[strong], r.scores[weak]))
+    return Battles(prompts, ma, mb, np.asarray(out), np.full(len(prompts), float(weight)))
+
+
+def golden_to_all_pair_battles(rows: Sequence[GoldenRow], *, weight: float = 1.0) -> Battles:
+    """Battles between every pair of models scored on each row (multi-model benchmark files)."""
+    weight = _golden_weight(weight)
+    prompts, ma, mb, out = [], [], [], []
+    for r in rows:
+        names = sorted(r.scores)
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                prompts.append(r.prompt)
+                ma.append(a)
+                mb.append(b)
+                out.append(_outcome(r.scores[a], r.scores[b]))
+    return Battles(prompts, ma, mb, np.asarray(out), np.full(len(prompts), float(weight)))
+
+
+def _golden_weight(weight: Any) -> float:
+    return finite_number("golden weight", weight, minimum=0.0, hint="A weight scales the rows' share of the loss: use 1.0.")

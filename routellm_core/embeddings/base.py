@@ -1,0 +1,45 @@
+"""The embedder interface and what every embedder shares.
+
+An embedder has ``name`` (str, stored in checkpoints and checked on load), ``dim`` (int) and
+``embed(texts) -> np.ndarray`` of shape ``(len(texts), dim)``, float32, rows L2-normalised.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from routellm_core.errors import EmbedderMismatchError
+
+DEFAULT_EMBEDDER = "minilm-static"
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+def normalize(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.maximum(norms, 1e-12)
+
+
+def check_embedder(embedder: Embedder, *, expected_name: str, expected_dim: int) -> None:
+    """Raise EmbedderMismatchError unless ``embedder`` matches a checkpoint's name and size."""
+    if embedder.dim != expected_dim:
+        raise EmbedderMismatchError(
+            f"embedder {embedder.name!r} makes vectors of size {embedder.dim}, but the checkpoint "
+            f"was trained on size {expected_dim} ({expected_name!r}); load it with "
+            f"embedder={expected_name!r} or retrain the router with your embedder."
+        )
+    if embedder.name != expected_name:
+        raise EmbedderMismatchError(
+            f"the checkpoint was trained with embedder {expected_name!r} but {embedder.name!r} was "
+            f"given; same size is not enough, the vectors mean different things. Use "
+            f"embedder={expected_name!r} or retrain the router with your embedder."
+        )

