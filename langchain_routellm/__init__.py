@@ -17,18 +17,17 @@ from typing import TYPE_CHECKING, Any
 from routellm_core.errors import missing_extra_error
 
 if TYPE_CHECKING:  # pragma: no cover
-    from langchain_routellm.chat_models import RoutedChatModel, RoutedRunnable
+    from langchain_routellm.chat_models import RoutedChatModel
     from langchain_routellm.decision_model import RouteLLMDecisionModel
 
 __version__ = "0.1.0"
 
 _EXPORTS = {
     "RoutedChatModel": "langchain_routellm.chat_models",
-    "RoutedRunnable": "langchain_routellm.chat_models",
     "RouteLLMDecisionModel": "langchain_routellm.decision_model",
 }
 
-__all__ = ["RouteLLMDecisionModel", "RoutedChatModel", "RoutedRunnable"]
+__all__ = ["RouteLLMDecisionModel", "RoutedChatModel"]
 
 
 def __getattr__(name: str) -> Any:

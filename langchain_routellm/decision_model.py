@@ -49,8 +49,9 @@ from langchain_core.decisions import (
 from langchain_core.messages import BaseMessage, HumanMessage
 from pydantic import ConfigDict, PrivateAttr
 
-from routellm_core import RoutingDecision, RoutingPolicy
 from routellm_core.errors import ConfigError, InvalidPromptError
+from routellm_core.routing.decision import RoutingDecision
+from routellm_core.routing.policy import RoutingPolicy
 
 __all__ = ["RouteLLMDecisionModel"]
 
@@ -99,12 +100,7 @@ class RouteLLMDecisionModel(BaseDecisionModel):
 
     def __init__(self, **data: Any) -> None:
         super().__init__(**data)
-        if isinstance(self.router, RoutingPolicy):
-            if self.threshold is not None or self.strong_fraction is not None:
-                raise ConfigError("router is a ready RoutingPolicy; do not also pass threshold or strong_fraction.")
-            self._policy = self.router
-        else:
-            self._policy = RoutingPolicy(self.router, threshold=self.threshold, strong_fraction=self.strong_fraction)
+        self._policy = RoutingPolicy.build(self.router, threshold=self.threshold, strong_fraction=self.strong_fraction)
         if self.strong_label == self.weak_label:
             raise ConfigError("strong_label and weak_label must differ.")
         if not self.model:

@@ -18,7 +18,8 @@ from routellm_core.errors import missing_extra_error
 try:
     from llamaindex_routellm.context import current_prompt_args, current_routing_text, routing_text
     from llamaindex_routellm.events import RoutingDecisionEvent, RoutingFallbackEvent
-    from llamaindex_routellm.llm import RoutedLLM, latest_user_text
+    from llamaindex_routellm.llm import RoutedLLM
+    from llamaindex_routellm.messages import latest_user_text
     from llamaindex_routellm.query_engine import RoutingQueryEngine, route_on_prompt_var, route_on_query
 except ImportError as exc:
     raise missing_extra_error(exc, "llamaindex_routellm", "llamaindex", ("llama_index", "pydantic")) from exc

@@ -1,14 +1,21 @@
-"""Instrumentation events a RoutedLLM emits through LlamaIndex's dispatcher.
+"""Events a RoutedLLM emits.
 
-Handlers attached with ``llama_index.core.instrumentation.get_dispatcher().add_event_handler(h)``
-receive them like any built-in event; ``span_id`` places them inside the RoutedLLM call's span,
-the parent of the chosen LLM's own ``LLMChatStartEvent``/``LLMChatEndEvent``.
+Instrumentation: ``RoutingDecisionEvent`` and ``RoutingFallbackEvent`` go through LlamaIndex's
+dispatcher; handlers attached with
+``llama_index.core.instrumentation.get_dispatcher().add_event_handler(h)`` receive them like any
+built-in event, and ``span_id`` places them inside the RoutedLLM call's span, the parent of the
+chosen LLM's own ``LLMChatStartEvent``/``LLMChatEndEvent``.
+
+Legacy callbacks: ``LLMCallEvent`` is the one ``CBEventType.LLM`` event of a routed call (see
+``llm.py`` for why it is not LlamaIndex's ``llm_chat_callback``).
 """
 
 from __future__ import annotations
 
-from typing import Optional
+from types import TracebackType
+from typing import Any, Dict, Optional
 
+from llama_index.core.callbacks import CallbackManager, CBEventType, EventPayload
 from llama_index.core.instrumentation.events.base import BaseEvent
 
 
@@ -50,3 +57,50 @@ class RoutingFallbackEvent(BaseEvent):
     @classmethod
     def class_name(cls) -> str:
         return "RoutingFallbackEvent"
+
+
+class LLMCallEvent:
+    """One ``CBEventType.LLM`` start/end, sent through the public ``CallbackManager`` API to the
+    handlers of ``manager`` that ``answering`` (the answering LLM's manager, which reports the
+    call itself) lacks. A context manager: it ends with the exception that leaves the block, or
+    with the response given to ``done``.
+
+    ``kind`` is ``"chat"`` (``data``: the messages) or ``"completion"`` (``data``: the prompt).
+    """
+
+    def __init__(self, manager: CallbackManager, answering: Any, payload: Dict[str, Any], kind: str, data: Any) -> None:
+        theirs = getattr(answering, "handlers", None) or []
+        missing = [h for h in manager.handlers if not any(h is x for x in theirs)]
+        self.manager: Optional[CallbackManager] = None
+        self.response: Any = None
+        if not missing:
+            return
+        if len(missing) == len(manager.handlers):
+            self.manager = manager  # its own trace map records the event
+        else:
+            self.manager = CallbackManager()
+            self.manager.set_handlers(missing)
+        self.key, self.data = (EventPayload.MESSAGES, data) if kind == "chat" else (EventPayload.PROMPT, data)
+        self.event_id = self.manager.on_event_start(CBEventType.LLM, payload={**payload, self.key: data})
+
+    def done(self, response: Any) -> Any:
+        """Record ``response`` as the call's result (reported when the block ends); returns it."""
+        self.response = response
+        return response
+
+    def fail(self, exc: BaseException) -> None:
+        """End the event with ``exc`` (for a failure outside a ``with`` block)."""
+        self.__exit__(type(exc), exc, None)
+
+    def __enter__(self) -> LLMCallEvent:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Optional[BaseException], tb: Optional[TracebackType]) -> None:
+        if self.manager is None or (exc is not None and not isinstance(exc, Exception)):
+            return  # nothing to report to, or a generator closed early
+        if exc is not None:
+            payload: Dict[str, Any] = {EventPayload.EXCEPTION: exc}
+        else:
+            result = EventPayload.RESPONSE if self.key == EventPayload.MESSAGES else EventPayload.COMPLETION
+            payload = {self.key: self.data, result: self.response}
+        self.manager.on_event_end(CBEventType.LLM, payload=payload, event_id=self.event_id)

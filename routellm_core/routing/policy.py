@@ -86,12 +86,24 @@ class RoutingPolicy:
         scores = self.router.score(items)
         return [decide(float(s), self.threshold, self.router.name) for s in scores]
 
+    def decide_pending(self, items: Sequence[str | RoutingDecision | Exception]) -> list[RoutingDecision | Exception]:
+        """``items`` with every str (a prompt still to decide) replaced by its decision, all scored
+        in one router pass; decisions already made and errors pass through unchanged."""
+        texts = [item for item in items if isinstance(item, str)]
+        decided = iter(self.decide_batch(texts) if texts else [])
+        return [next(decided) if isinstance(item, str) else item for item in items]
+
     async def adecide(self, prompt: str) -> RoutingDecision:
         """Async ``decide``: scoring runs in a worker thread so the event loop is not blocked."""
         return await asyncio.to_thread(self.decide, prompt)
 
     async def adecide_batch(self, prompts: Sequence[str]) -> list[RoutingDecision]:
         return await asyncio.to_thread(self.decide_batch, prompts)
+
+    async def adecide_pending(
+        self, items: Sequence[str | RoutingDecision | Exception]
+    ) -> list[RoutingDecision | Exception]:
+        return await asyncio.to_thread(self.decide_pending, items)
 
     def __repr__(self) -> str:
         return f"RoutingPolicy(router={self.router.name!r}, threshold={self.threshold:.4f})"

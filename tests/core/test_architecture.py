@@ -1,0 +1,162 @@
+"""The package's layering (docs/architecture.md), checked on the source: every ``import`` in
+every module (module level, inside functions, under ``TYPE_CHECKING``) is an edge; there is no
+import cycle, and no edge goes from a lower layer to a higher one.
+
+Importing ``a.b.c`` also runs the ``__init__`` of ``a.b``, so that is an edge too (except from
+inside ``a.b``, which Python initialises first, and except the root ``routellm_core``, a facade
+that nothing inside imports)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("routellm_core", "langchain_routellm", "llamaindex_routellm")
+
+#: lowest first; a module belongs to the layer of its longest matching prefix. Same-layer imports
+#: are allowed (the cycle check still applies), lower-to-higher ones are not.
+LAYERS: list[tuple[str, tuple[str, ...]]] = [
+    ("foundation", ("routellm_core.errors", "routellm_core.utils", "routellm_core.testing")),
+    ("decision primitives and the checkpoint file format", (
+        "routellm_core.routing",  # the package __init__ (imports nothing)
+        "routellm_core.routing.decision", "routellm_core.routing.calibration", "routellm_core.routing.prompts",
+        "routellm_core.routing.metadata", "routellm_core.routing.fallback", "routellm_core.routing.capabilities",
+        "routellm_core.checkpoints",  # the package __init__ (imports nothing)
+        "routellm_core.checkpoints.format",
+    )),
+    ("embeddings and data", ("routellm_core.embeddings", "routellm_core.data")),
+    ("training loops", ("routellm_core.training",)),
+    ("routers", ("routellm_core.routers",)),
+    ("loading and RouteLLM formats", ("routellm_core.checkpoints.loading", "routellm_core.checkpoints.routellm")),
+    ("policy", ("routellm_core.routing.policy",)),
+    ("evaluation", ("routellm_core.evaluation",)),
+    ("command line, facade, 0.1 import paths", (
+        "routellm_core.cli", "routellm_core.calibration", "routellm_core.compat",
+    )),
+    ("framework adapters", ("langchain_routellm", "llamaindex_routellm")),
+]
+FACADE = "routellm_core"  # the root __init__: re-exports only
+
+
+def _modules() -> dict[str, Path]:
+    out: dict[str, Path] = {}
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            out[".".join(parts)] = path
+    return out
+
+
+MODULES = _modules()
+
+
+def _imports(name: str, path: Path) -> set[str]:
+    """Modules of ours that ``name`` imports anywhere in its source."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            for alias in node.names:
+                found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base)
+    ours = {m for m in found if m in MODULES}
+    for target in list(ours):  # the __init__ of each enclosing package runs first
+        parts = target.split(".")
+        for i in range(2, len(parts)):
+            parent = ".".join(parts[:i])
+            if parent in MODULES and not name.startswith(parent + "."):
+                ours.add(parent)
+    ours.discard(name)
+    return ours
+
+
+GRAPH = {name: _imports(name, path) for name, path in MODULES.items()}
+
+
+def _layer(module: str) -> int:
+    best, found = -1, None
+    for index, (_, prefixes) in enumerate(LAYERS):
+        for prefix in prefixes:
+            if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > best:
+                best, found = len(prefix), index
+    if module == FACADE:
+        return len(LAYERS) - 2
+    assert found is not None, f"{module} is in no layer; add it to LAYERS (and docs/architecture.md)"
+    return found
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                out.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_the_walker_sees_function_local_and_relative_imports(tmp_path: Path) -> None:
+    assert "routellm_core.checkpoints.routellm" in GRAPH["routellm_core.checkpoints.loading"]  # inside a function
+    assert "routellm_core.routers.base" in GRAPH["routellm_core.routing.policy"]
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_no_import_cycle() -> None:
+    cycles = _cycles(GRAPH)
+    assert not cycles, "import cycles: " + "; ".join(" <-> ".join(c) for c in cycles)
+
+
+def test_lower_layers_never_import_higher_ones() -> None:
+    upward = [
+        f"{source} ({LAYERS[_layer(source)][0]}) imports {target} ({LAYERS[_layer(target)][0]})"
+        for source, targets in sorted(GRAPH.items())
+        for target in sorted(targets)
+        if _layer(target) > _layer(source)
+    ]
+    assert not upward, "\n".join(upward)
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith("routellm_core")))
+def test_core_never_imports_a_framework_or_its_facade(module: str) -> None:
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    names = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    names |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    frameworks = {n for n in names if n.split(".")[0] in ("langchain", "langchain_core", "llama_index")}
+    assert not frameworks, f"{module} imports {frameworks}: framework code belongs in the adapters"
+    if module != FACADE:
+        assert FACADE not in GRAPH[module], f"{module} imports the facade {FACADE}; import the defining module"
