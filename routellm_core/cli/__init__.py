@@ -51,7 +51,9 @@ def _register_plugin(sub: Any, entry: importlib.metadata.EntryPoint) -> None:
         def unavailable(args: argparse.Namespace) -> int:
             raise ConfigError(message)
 
-        p = sub.add_parser(entry.name, help=f"(unavailable: {exc})", add_help=False)
+        # every argument is taken as a positional (no prefix char), so options it never defined
+        # reach the explanation instead of an "unrecognized arguments" error
+        p = sub.add_parser(entry.name, help=f"(unavailable: {exc})", add_help=False, prefix_chars="\0")
         p.add_argument("rest", nargs=argparse.REMAINDER)
         p.set_defaults(func=unavailable)
 

@@ -167,3 +167,30 @@ def test_help_lists_every_router_in_plain_text(command):
         assert name in text, f"{command} --help does not mention {name}"
     for command_parser in sub.choices.values():
         assert "``" not in command_parser.format_help() and ":class:" not in command_parser.format_help()
+
+
+# ---------------------------------------------------------------------------- plug-in subcommands
+def register_hello(subparsers):
+    """A plug-in subcommand, as another package would register it (entry point ``routellm.cli``)."""
+    p = subparsers.add_parser("hello", help="say hello")
+    p.add_argument("--name", default="world")
+    p.set_defaults(func=lambda args: print(f"hello {args.name}") or 0)
+    return p
+
+
+def test_subcommands_from_other_packages(monkeypatch, capsys):
+    import importlib.metadata
+
+    plugins = [
+        importlib.metadata.EntryPoint("hello", f"{__name__}:register_hello", "routellm.cli"),
+        importlib.metadata.EntryPoint("serve", "no_such_package_for_routellm.server:register", "routellm.cli"),
+        importlib.metadata.EntryPoint("route", f"{__name__}:register_hello", "routellm.cli"),  # cannot replace a built-in
+    ]
+    real = importlib.metadata.entry_points
+    monkeypatch.setattr(importlib.metadata, "entry_points",
+                        lambda **kw: plugins if kw.get("group") == "routellm.cli" else real(**kw))
+    assert main(["hello", "--name", "you"]) == 0
+    assert capsys.readouterr().out == "hello you\n"
+    line = user_error(capsys, ["serve", "--port", "8000"])
+    assert "'serve' subcommand" in line and "no_such_package_for_routellm" in line
+    assert "route" in build_parser().format_help() and main(["route", "hi", "--router", "random"]) == 0

@@ -56,3 +56,13 @@ def test_models_naming_one_checkpoint_share_one_router() -> None:
     b = RoutedChatModel(strong=openai_chat(STRONG_OPENAI), weak=openai_chat(), router=path, strong_fraction=0.3)
     assert a.policy.router is b.policy.router
     assert a.policy.threshold != b.policy.threshold  # each keeps its own policy
+
+
+def test_the_chosen_models_streaming_settings_are_kept(provider_server: ProviderServer) -> None:
+    """The chosen model runs inside the routed run (usage counted once), yet its own
+    ``disable_streaming`` still decides whether its request streams."""
+    llm = routed(weak=openai_chat(WEAK_OPENAI, disable_streaming=True))
+    text = "".join(c.text for c in llm.stream(EASY_EXAMPLE))
+    assert text.startswith(f"[{WEAK_OPENAI}]") and provider_server.requests[-1].stream is False
+    list(routed().stream(EASY_EXAMPLE))
+    assert provider_server.requests[-1].stream is True

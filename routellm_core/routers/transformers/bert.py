@@ -30,10 +30,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from routellm_core.errors import CheckpointError, ConfigError, UnknownModelError
-from routellm_core.routers.base import Router
 from routellm_core.routers.transformers.common import (
     LABEL_NAMES,
     WEAK_WINS,
+    TransformerRouter,
     battle_labels,
     from_pretrained_strict,
     hub_error,
@@ -43,15 +43,13 @@ from routellm_core.routers.transformers.common import (
     require_torch_transformers,
     resolve_base_model,
     resolve_device,
-    softmax_np,
     state_dict_to_numpy,
 )
-from routellm_core.training.fine_tune import fine_tune, split_by_prompt
 
 TOKENIZER_DIR = "tokenizer"
 
 
-class BertRouter(Router):
+class BertRouter(TransformerRouter):
     """Parameters: ``base_model`` (HF encoder id or folder), ``max_length`` (tokens kept per
     prompt), ``epochs``, ``lr``, ``weight_decay``, ``batch_size``, ``val_fraction`` (share of
     distinct prompts held out for early stopping), ``patience`` (epochs without validation
@@ -60,15 +58,8 @@ class BertRouter(Router):
     ``use_all_pairs``, ``device`` ("auto": GPU when present), ``seed``, ``show_progress``."""
 
     name: ClassVar[str] = "bert"
-    uses_embedder: ClassVar[bool] = False
     #: the classifier's labels, in order (RouteLLM's BERT convention)
     labels: ClassVar[list[str]] = LABEL_NAMES
-    # fitted
-    model_: Any = None
-    tokenizer_: Any = None
-    #: score any pair the same way (RouteLLM checkpoints: trained on tiers, not named models)
-    pair_agnostic_: bool = False
-    fit_info_: dict[str, Any] | None = None
 
     def __init__(
         self,
@@ -94,20 +85,8 @@ class BertRouter(Router):
         self.set_params(**self._init_params(locals()))
 
     def _check_params(self, params: dict[str, Any]) -> dict[str, Any]:
-        if params.get("embedder") is not None:
-            raise ConfigError(
-                "the bert router tokenizes prompts itself and takes no embedder; choose the encoder "
-                "with base_model=<Hugging Face id or folder>."
-            )
         out = super()._check_params(params)
-        out["base_model"] = str(out["base_model"])
-        out["use_all_pairs"] = bool(out["use_all_pairs"])
-        return out
-
-    def known_models(self) -> list[str]:
-        if self.pair_agnostic_ or self.strong_model is None or self.weak_model is None:
-            return []
-        return [self.strong_model, self.weak_model]
+        return out | {"base_model": str(out["base_model"])}
 
     # ------------------------------------------------------------------ model
     def _device(self) -> str:
@@ -192,49 +171,24 @@ class BertRouter(Router):
             wi = w[idx].to(device)
             return (ce * wi).sum(), wi.sum()
 
-        train_idx, val_idx = split_by_prompt(prompts, self.val_fraction, self.seed)
         params = [p for p in model.parameters() if p.requires_grad]
         no_decay = [p for n, p in model.named_parameters() if p.requires_grad and (n.endswith("bias") or "LayerNorm" in n or "layer_norm" in n)]
-        info = fine_tune(
-            model=model,
-            params=params,
-            loss_fn=loss_fn,
-            lengths=lengths,
-            train_idx=train_idx,
-            val_idx=val_idx,
-            epochs=self.epochs,
-            lr=self.lr,
-            weight_decay=self.weight_decay,
-            batch_size=self.batch_size,
-            patience=self.patience,
-            seed=self.seed,
-            show_progress=self.show_progress,
-            desc="train bert",
-            no_decay=no_decay,
-        )
+        info = self._fine_tune(params=params, loss_fn=loss_fn, prompts=prompts, lengths=lengths, no_decay=no_decay)
         counts = np.bincount(labels, minlength=3)
         self.fit_info_ = info | {"label_counts": dict(zip(LABEL_NAMES, counts.tolist()))}
 
     # ------------------------------------------------------------------ inference
     def class_probabilities(self, prompts: list[str]) -> np.ndarray:
         """Softmax over the three classes (strong wins, tie, weak wins), shape (n, 3)."""
-        import torch
-
-        if self.model_ is None or self.tokenizer_ is None:
-            raise ConfigError("this bert router is not trained; call fit(battles) or load a checkpoint.")
+        self._require_model()
         device = next(self.model_.parameters()).device
         enc = self.tokenizer_(prompts, truncation=True, max_length=self.max_length)
-        order = np.argsort([len(x) for x in enc["input_ids"]], kind="stable")
-        out = np.empty((len(prompts), self.model_.config.num_labels), dtype=np.float64)
-        bs = max(1, self.inference_batch_size)
-        with torch.inference_mode():
-            for s in range(0, len(order), bs):
-                idx = order[s : s + bs]
-                batch = self.tokenizer_.pad({k: [enc[k][i] for i in idx] for k in enc.keys()}, return_tensors="pt")
-                batch = {k: v.to(device) for k, v in batch.items()}
-                logits = self.model_(**batch).logits.float().cpu().numpy()
-                out[idx] = softmax_np(logits.astype(np.float64))
-        return out
+
+        def logits(idx: np.ndarray) -> Any:
+            batch = self.tokenizer_.pad({k: [enc[k][i] for i in idx] for k in enc.keys()}, return_tensors="pt")
+            return self.model_(**{k: v.to(device) for k, v in batch.items()}).logits
+
+        return self._softmax_by_length([len(x) for x in enc["input_ids"]], logits, self.model_.config.num_labels)
 
     def _score(self, prompts: list[str], strong: str | None, weak: str | None) -> np.ndarray:
         probs = self.class_probabilities(prompts)
@@ -249,8 +203,7 @@ class BertRouter(Router):
 
     # ------------------------------------------------------------------ persistence
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        if self.model_ is None or self.tokenizer_ is None:
-            raise ConfigError("this bert router is not trained; nothing to save.")
+        self._require_model()
         cfg = self.model_.config.to_dict()
         state = {
             "labels": self.labels,

@@ -33,10 +33,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from routellm_core.errors import CheckpointError, ConfigError, UnknownModelError
-from routellm_core.routers.base import Router
 from routellm_core.routers.transformers.common import (
     STRONG_WINS,
     TIE,
+    TransformerRouter,
     battle_labels,
     from_pretrained_strict,
     hub_error,
@@ -44,9 +44,7 @@ from routellm_core.routers.transformers.common import (
     require_torch_transformers,
     resolve_device,
     resolve_dtype,
-    softmax_np,
 )
-from routellm_core.training.fine_tune import fine_tune, split_by_prompt
 from routellm_core.training.lora import apply_lora, merge_lora
 
 DEFAULT_LABEL_TOKENS = ["[[1]]", "[[2]]", "[[3]]", "[[4]]", "[[5]]"]
@@ -68,7 +66,7 @@ MODEL_DIR = "model"
 TOKENIZER_DIR = "tokenizer"
 
 
-class CausalLLMRouter(Router):
+class CausalLLMRouter(TransformerRouter):
     """Parameters: ``base_model`` (HF causal LM id or folder; needed to train), ``label_tokens``,
     ``score_threshold`` (ratings >= it mean "weak is good"), ``prompt_format`` ("auto": the
     chat template when the tokenizer has one, else "plain"; or "chat", "plain", "llama3"),
@@ -79,14 +77,7 @@ class CausalLLMRouter(Router):
     ``inference_batch_size``, ``seed``, ``show_progress``."""
 
     name: ClassVar[str] = "causal_llm"
-    uses_embedder: ClassVar[bool] = False
-    # fitted
-    model_: Any = None
-    tokenizer_: Any = None
-    label_ids_: list[int] | None = None
-    #: score any pair the same way (RouteLLM checkpoints know no model names)
-    pair_agnostic_: bool = False
-    fit_info_: dict[str, Any] | None = None
+    label_ids_: list[int] | None = None  # fitted
 
     def __init__(
         self,
@@ -121,8 +112,6 @@ class CausalLLMRouter(Router):
         self.set_params(**self._init_params(locals()))
 
     def _check_params(self, params: dict[str, Any]) -> dict[str, Any]:
-        if params.get("embedder") is not None:
-            raise ConfigError("the causal_llm router tokenizes prompts itself and takes no embedder; use base_model=.")
         out = super()._check_params(params)
         labels = [str(t) for t in out["label_tokens"]]
         if len(labels) < 2 or len(set(labels)) != len(labels):
@@ -142,13 +131,7 @@ class CausalLLMRouter(Router):
             "label_tokens": labels,
             "score_threshold": int(threshold),
             "lora_targets": [str(t) for t in out["lora_targets"]],
-            "use_all_pairs": bool(out["use_all_pairs"]),
         }
-
-    def known_models(self) -> list[str]:
-        if self.pair_agnostic_ or self.strong_model is None or self.weak_model is None:
-            return []
-        return [self.strong_model, self.weak_model]
 
     # ------------------------------------------------------------------ prompt
     def resolved_prompt_format(self) -> str:
@@ -295,25 +278,8 @@ class CausalLLMRouter(Router):
             w = wt[idx].to(device)
             return (-(y * log_good + (1 - y) * log_bad) * w).sum(), w.sum()
 
-        train_idx, val_idx = split_by_prompt(prompts, self.val_fraction, self.seed)
         try:
-            info = fine_tune(
-                model=model,
-                params=params,
-                loss_fn=loss_fn,
-                lengths=lengths,
-                train_idx=train_idx,
-                val_idx=val_idx,
-                epochs=self.epochs,
-                lr=self.lr,
-                weight_decay=self.weight_decay,
-                batch_size=self.batch_size,
-                patience=self.patience,
-                seed=self.seed,
-                show_progress=self.show_progress,
-                desc="train causal_llm",
-                no_decay=no_decay,
-            )
+            info = self._fine_tune(params=params, loss_fn=loss_fn, prompts=prompts, lengths=lengths, no_decay=no_decay)
         finally:
             if hook is not None:
                 hook.remove()
@@ -325,20 +291,10 @@ class CausalLLMRouter(Router):
     # ------------------------------------------------------------------ inference
     def label_probabilities(self, prompts: list[str]) -> np.ndarray:
         """Softmax over the label tokens' logits after each prompt, shape (n, n_labels)."""
-        import torch
-
-        if self.model_ is None or self.tokenizer_ is None:
-            raise ConfigError("this causal_llm router has no model; call fit(battles) or load a checkpoint.")
+        self._require_model()
         ids = self._encode(prompts)
-        order = np.argsort([len(x) for x in ids], kind="stable")
-        out = np.empty((len(prompts), len(self.label_ids_)), dtype=np.float64)
-        bs = max(1, self.inference_batch_size)
-        with torch.inference_mode():
-            for s in range(0, len(order), bs):
-                idx = order[s : s + bs]
-                logits = self._label_logits(self._batch([ids[i] for i in idx])).cpu().numpy()
-                out[idx] = softmax_np(logits.astype(np.float64))
-        return out
+        logits = lambda idx: self._label_logits(self._batch([ids[i] for i in idx]))  # noqa: E731
+        return self._softmax_by_length([len(x) for x in ids], logits, len(self.label_ids_))
 
     def _score(self, prompts: list[str], strong: str | None, weak: str | None) -> np.ndarray:
         if not self.pair_agnostic_ and (strong, weak) != (self.strong_model, self.weak_model):
@@ -351,8 +307,7 @@ class CausalLLMRouter(Router):
 
     # ------------------------------------------------------------------ persistence
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        if self.model_ is None or self.tokenizer_ is None:
-            raise ConfigError("this causal_llm router has no model; nothing to save.")
+        self._require_model()
         state = {
             "label_tokens": self.label_tokens,
             "label_ids": [int(i) for i in self.label_ids_],

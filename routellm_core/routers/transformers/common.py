@@ -1,7 +1,9 @@
-"""Shared helpers of the transformer classifier routers (``bert``, ``causal_llm``).
+"""What the transformer classifier routers (``bert``, ``causal_llm``) share: their base class
+``TransformerRouter`` (fitted model and tokenizer, fine-tuning with the router's parameters,
+batched inference by length) and helpers.
 
 torch and transformers are imported inside the functions only, so importing this module (or
-``routellm_core``) stays light. Contents: the torch/transformers import with its install hint,
+``routellm_core``) stays light. Helpers: the torch/transformers import with its install hint,
 device / dtype resolution, battle -> 3-way label conversion, strict weight loading, lossless
 numpy <-> torch state-dict conversion (bfloat16 kept as raw 16-bit words) and a numpy softmax.
 The fine-tuning loop and LoRA are in ``routellm_core.training``.
@@ -10,13 +12,15 @@ The fine-tuning loop and LoRA are in ``routellm_core.training``.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from routellm_core.errors import CheckpointError, ConfigError, install_hint
+from routellm_core.routers.base import Router
+from routellm_core.training.fine_tune import fine_tune, split_by_prompt
 
 #: class indices of the 3-way battle label (the RouteLLM BERT convention: 0 = strong model wins)
 STRONG_WINS, TIE, WEAK_WINS = 0, 1, 2
@@ -240,3 +244,66 @@ def softmax_np(x: np.ndarray, axis: int = -1) -> np.ndarray:
     z = x - x.max(axis=axis, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=axis, keepdims=True)
+
+
+class TransformerRouter(Router):
+    """Base of the routers that tokenize prompts themselves and run a Hugging Face model.
+
+    Subclasses take the parameters ``base_model``, ``use_all_pairs``, the fine-tuning ones
+    (``epochs``, ``lr``, ``weight_decay``, ``batch_size``, ``val_fraction``, ``patience``,
+    ``seed``, ``show_progress``) and ``inference_batch_size``.
+    """
+
+    uses_embedder: ClassVar[bool] = False
+    # fitted
+    model_: Any = None
+    tokenizer_: Any = None
+    #: score any pair the same way (RouteLLM checkpoints: trained on tiers, not named models)
+    pair_agnostic_: bool = False
+    fit_info_: dict[str, Any] | None = None
+
+    def _check_params(self, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get("embedder") is not None:
+            raise ConfigError(
+                f"the {self.name} router tokenizes prompts itself and takes no embedder; choose the model "
+                "with base_model=<Hugging Face id or folder>."
+            )
+        out = super()._check_params(params)
+        return out | {"use_all_pairs": bool(out["use_all_pairs"])}
+
+    def known_models(self) -> list[str]:
+        if self.pair_agnostic_ or self.strong_model is None or self.weak_model is None:
+            return []
+        return [self.strong_model, self.weak_model]
+
+    def _require_model(self) -> None:
+        if self.model_ is None or self.tokenizer_ is None:
+            raise ConfigError(f"this {self.name} router is not trained; call fit(battles) or load a checkpoint.")
+
+    def _fine_tune(
+        self, *, params: list[Any], loss_fn: Callable[[np.ndarray], tuple[Any, Any]], prompts: Sequence[str],
+        lengths: np.ndarray, no_decay: Sequence[Any],
+    ) -> dict[str, Any]:
+        """``training.fine_tune`` of ``model_`` with this router's parameters, validated on a
+        held-out share of the distinct prompts."""
+        train_idx, val_idx = split_by_prompt(prompts, self.val_fraction, self.seed)
+        return fine_tune(
+            model=self.model_, params=params, loss_fn=loss_fn, lengths=lengths, train_idx=train_idx,
+            val_idx=val_idx, epochs=self.epochs, lr=self.lr, weight_decay=self.weight_decay,
+            batch_size=self.batch_size, patience=self.patience, seed=self.seed,
+            show_progress=self.show_progress, desc=f"train {self.name}", no_decay=no_decay,
+        )
+
+    def _softmax_by_length(self, lengths: Sequence[int], logits: Callable[[np.ndarray], Any], width: int) -> np.ndarray:
+        """Softmax of ``logits(indices)`` (a torch tensor per batch), prompts batched by length
+        (``inference_batch_size`` a batch), in input order; shape (n, width)."""
+        import torch
+
+        order = np.argsort(np.asarray(lengths), kind="stable")
+        out = np.empty((len(order), width), dtype=np.float64)
+        bs = max(1, self.inference_batch_size)
+        with torch.inference_mode():
+            for s in range(0, len(order), bs):
+                idx = order[s : s + bs]
+                out[idx] = softmax_np(logits(idx).float().cpu().numpy().astype(np.float64))
+        return out
