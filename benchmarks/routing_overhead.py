@@ -109,16 +109,14 @@ def main() -> None:
         emb.embed(["warm up"])
         load_s = time.perf_counter() - t
         # same router shape on the full transformer's embeddings (weights are random: speed only)
-        mf = MatrixFactorizationRouter(embedder=emb, strong_model="s", weak_model="w")
         rng = np.random.default_rng(0)
         k = 64
-        mf.models_ = ["s", "w"]
-        mf.weights_ = {
+        mf = MatrixFactorizationRouter.from_weights(["s", "w"], {
             "model_embeddings": rng.normal(size=(2, k)).astype(np.float32),
             "model_bias": np.zeros(2, np.float32),
             "classifier": np.ones(k, np.float32),
             "proj": rng.normal(size=(k, emb.dim)).astype(np.float32),
-        }
+        }, embedder=emb, strong_model="s", weak_model="w", dim=k)
         print(f"[full sentence-transformers all-MiniLM-L6-v2, same mf head] (import + model load {load_s:.2f} s in-process)")
         measure("full MiniLM", mf, min(args.n, 100))
 
