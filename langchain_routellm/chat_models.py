@@ -17,12 +17,9 @@ Where LangChain's own machinery is not enough (each kept for a behaviour a test 
   ``test_agent_streaming_has_no_duplicate_tokens``). ``batch``/``abatch`` score all prompts in
   one router pass, then run LangChain's batch (``test_batch_scores_in_one_router_pass``). Other
   entry points (``generate``, ``stream_events`` v3) decide inside ``_generate``/``_stream``.
-* **One run per call.** The chosen model runs inside this model's run, through its run-less
-  ``_generate_with_cache`` / ``_stream`` / ``_astream`` (its cache, rate limiter and
-  ``disable_streaming`` settings still apply). Its public ``invoke``/``stream`` would open a
-  second LLM run: usage counted twice (``get_usage_metadata_callback`` attaches to every run of
-  the context), two ``on_chat_model_start``, tokens streamed twice in LangGraph
-  (``test_one_run_per_call_and_usage_counted_once``, ``test_tokens_emitted_once``).
+* **One run per call.** The chosen model runs inside this model's run, run-less, through the
+  private members ``inner`` uses (and explains): its public ``invoke``/``stream`` would open a
+  second LLM run, counting usage and streaming tokens twice.
 * **Structured output** is LangChain's own routing runnable (a ``RunnableLambda`` returning the
   chosen model's ``with_structured_output`` runnable). With ``fallback_to_other`` the chosen
   runnable is wrapped in ``_Attempted`` rather than ``with_fallbacks``, which raises the chosen
@@ -50,7 +47,8 @@ from langchain_core.runnables.config import ensure_config, get_config_list
 from langchain_core.utils import from_env
 from pydantic import ConfigDict, Field, PrivateAttr
 
-from langchain_routellm.messages import StickyRoutes, as_chunk, last_human_text, model_name, unwrap
+from langchain_routellm import inner
+from langchain_routellm.messages import StickyRoutes, last_human_text, model_name, unwrap
 from routellm_core.errors import RouteLLMError
 from routellm_core.routing.capabilities import shared_capabilities
 from routellm_core.routing.decision import STRONG, WEAK, RoutingDecision
@@ -141,7 +139,9 @@ class RoutedChatModel(BaseChatModel):
         super().__init__(**data)
         unwrap(self.strong)
         unwrap(self.weak)
-        self._policy = RoutingPolicy.build(self.router, threshold=self.threshold, strong_fraction=self.strong_fraction)
+        self._policy = RoutingPolicy.build(
+            self.router, threshold=self.threshold, strong_fraction=self.strong_fraction
+        )
 
     # ------------------------------------------------------------------ identity
     @property
@@ -189,18 +189,26 @@ class RoutedChatModel(BaseChatModel):
                 self._sticky_runs.remember(key, decision)
         return decided
 
-    def decide(self, messages: Sequence[BaseMessage], config: RunnableConfig | None = None) -> RoutingDecision:
+    def decide(
+        self, messages: Sequence[BaseMessage], config: RunnableConfig | None = None
+    ) -> RoutingDecision:
         """The route for one call (this is what every call uses)."""
         key, item = self._pending(messages, config)
         if isinstance(item, Exception):
             raise item
-        return item if isinstance(item, RoutingDecision) else self._sticky_runs.remember(key, self._policy.decide(item))
+        if isinstance(item, RoutingDecision):
+            return item
+        return self._sticky_runs.remember(key, self._policy.decide(item))
 
-    async def adecide(self, messages: Sequence[BaseMessage], config: RunnableConfig | None = None) -> RoutingDecision:
+    async def adecide(
+        self, messages: Sequence[BaseMessage], config: RunnableConfig | None = None
+    ) -> RoutingDecision:
         key, item = self._pending(messages, config)
         if isinstance(item, Exception):
             raise item
-        return item if isinstance(item, RoutingDecision) else self._sticky_runs.remember(key, await self._policy.adecide(item))
+        if isinstance(item, RoutingDecision):
+            return item
+        return self._sticky_runs.remember(key, await self._policy.adecide(item))
 
     def decide_batch(
         self, messages_list: list[list[BaseMessage]], configs: list[RunnableConfig] | None = None
@@ -251,7 +259,8 @@ class RoutedChatModel(BaseChatModel):
                       stop: list[str] | None = None, **kwargs: Any) -> AIMessage:
         if DECISION_KW not in kwargs:
             config, carried = self._carried(config)
-            config = self._routed(config, kwargs, carried or await self.adecide(self._messages(input), config))
+            decision = carried or await self.adecide(self._messages(input), config)
+            config = self._routed(config, kwargs, decision)
         return await super().ainvoke(input, config, stop=stop, **kwargs)
 
     def stream(self, input: LanguageModelInput, config: RunnableConfig | None = None, *,
@@ -267,19 +276,23 @@ class RoutedChatModel(BaseChatModel):
         async for chunk in super().astream(input, config, stop=stop, **kwargs):
             yield chunk
 
-    def _batch_configs(self, configs: list[RunnableConfig], decisions: list[Any], return_exceptions: bool) -> list[RunnableConfig]:
+    def _batch_configs(
+        self, configs: list[RunnableConfig], decisions: list[Any], return_exceptions: bool
+    ) -> list[RunnableConfig]:
         """Each config carrying its item's decision (or error) to ``invoke``."""
         if not return_exceptions:
             for d in decisions:
                 if isinstance(d, Exception):
                     raise d
         return [
-            cast("RunnableConfig", {**c, "configurable": {**(c.get("configurable") or {}), _BATCH_DECISION: d}})
+            cast("RunnableConfig", {**c, "configurable": {**c.get("configurable", {}), _BATCH_DECISION: d}})
             for c, d in zip(configs, decisions, strict=True)
         ]
 
-    def batch(self, inputs: list[LanguageModelInput], config: RunnableConfig | list[RunnableConfig] | None = None,
-              *, return_exceptions: bool = False, **kwargs: Any) -> list[AIMessage]:
+    def batch(
+        self, inputs: list[LanguageModelInput], config: RunnableConfig | list[RunnableConfig] | None = None,
+        *, return_exceptions: bool = False, **kwargs: Any,
+    ) -> list[AIMessage]:
         """Score every prompt in one router pass, then run the calls concurrently."""
         if not inputs or DECISION_KW in kwargs:
             return super().batch(inputs, config, return_exceptions=return_exceptions, **kwargs)
@@ -288,8 +301,10 @@ class RoutedChatModel(BaseChatModel):
         configs = self._batch_configs(configs, decisions, return_exceptions)
         return super().batch(inputs, configs, return_exceptions=return_exceptions, **kwargs)
 
-    async def abatch(self, inputs: list[LanguageModelInput], config: RunnableConfig | list[RunnableConfig] | None = None,
-                     *, return_exceptions: bool = False, **kwargs: Any) -> list[AIMessage]:
+    async def abatch(
+        self, inputs: list[LanguageModelInput], config: RunnableConfig | list[RunnableConfig] | None = None,
+        *, return_exceptions: bool = False, **kwargs: Any,
+    ) -> list[AIMessage]:
         """Score every prompt in one router pass, then run the calls concurrently."""
         if not inputs or DECISION_KW in kwargs:
             return await super().abatch(inputs, config, return_exceptions=return_exceptions, **kwargs)
@@ -310,11 +325,11 @@ class RoutedChatModel(BaseChatModel):
         decision = kwargs.pop(DECISION_KW, None)
         stop = stop or self.stop or None
         if isinstance(decision, RoutingDecision):  # the chosen model's provider and name
-            model, call_kwargs = self._prepare(decision.model, kwargs)
-            return model._get_ls_params(stop=stop, **call_kwargs)
+            return inner.ls_params(*self._prepare(decision.model, kwargs), stop)
         params = super()._get_ls_params(stop=stop, **kwargs)
         params["ls_provider"] = "routellm"
-        params["ls_model_name"] = kwargs.get("model") or f"routellm[{self._model_name(STRONG)}|{self._model_name(WEAK)}]"
+        pair = f"routellm[{self._model_name(STRONG)}|{self._model_name(WEAK)}]"
+        params["ls_model_name"] = kwargs.get("model") or pair
         return params
 
     def _get_llm_string(self, stop: list[str] | None = None, **kwargs: Any) -> str:
@@ -325,14 +340,17 @@ class RoutedChatModel(BaseChatModel):
     def _prepare(self, label: str, kwargs: dict[str, Any]) -> tuple[BaseChatModel, dict[str, Any]]:
         """The model for ``label`` and its call kwargs: our defaults, its bound kwargs, the call's."""
         model, bound = self._target(label)
-        defaults = {k: v for k, v in (("temperature", self.temperature), ("max_tokens", self.max_tokens)) if v is not None}
+        settings = (("temperature", self.temperature), ("max_tokens", self.max_tokens))
+        defaults = {k: v for k, v in settings if v is not None}
         return model, {**defaults, **bound, **kwargs}
 
     def _start(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> tuple[RoutingDecision, Attempts]:
         decision = kwargs.pop(DECISION_KW, None) or self.decide(messages)
         return decision, Attempts(decision.model, self.fallback_to_other)
 
-    async def _astart(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> tuple[RoutingDecision, Attempts]:
+    async def _astart(
+        self, messages: list[BaseMessage], kwargs: dict[str, Any]
+    ) -> tuple[RoutingDecision, Attempts]:
         decision = kwargs.pop(DECISION_KW, None) or await self.adecide(messages)
         return decision, Attempts(decision.model, self.fallback_to_other)
 
@@ -344,7 +362,8 @@ class RoutedChatModel(BaseChatModel):
     @staticmethod
     def _annotate(result: ChatResult, info: dict[str, Any]) -> ChatResult:
         for generation in result.generations:
-            generation.message.response_metadata = {**generation.message.response_metadata, METADATA_KEY: info}
+            message = generation.message
+            message.response_metadata = {**message.response_metadata, METADATA_KEY: info}
         return result
 
     @staticmethod
@@ -353,70 +372,51 @@ class RoutedChatModel(BaseChatModel):
         chunk.message.response_metadata = {**chunk.message.response_metadata, METADATA_KEY: info}
         return chunk
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
-        decision, attempts = self._start(messages, kwargs)
-
-        def call(label: str) -> ChatResult:
-            model, call_kwargs = self._prepare(label, kwargs)
-            return model._generate_with_cache(messages, stop=stop or self.stop or None, run_manager=run_manager, **call_kwargs)
-
-        return self._annotate(attempts.call(call), self._answer(decision, attempts))
-
-    async def _agenerate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                         run_manager: AsyncCallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
-        decision, attempts = await self._astart(messages, kwargs)
-
-        async def call(label: str) -> ChatResult:
-            model, call_kwargs = self._prepare(label, kwargs)
-            return await model._agenerate_with_cache(messages, stop=stop or self.stop or None, run_manager=run_manager, **call_kwargs)
-
-        return self._annotate(await attempts.acall(call), self._answer(decision, attempts))
-
-    def _inner_stream(self, label: str, messages: list[BaseMessage], stop: list[str] | None,
-                      run_manager: CallbackManagerForLLMRun | None, kwargs: dict[str, Any]) -> Iterator[ChatGenerationChunk]:
-        model, kwargs = self._prepare(label, kwargs)
-        if type(model)._stream is BaseChatModel._stream or model._streaming_disabled(**kwargs):
-            result = model._generate_with_cache(messages, stop=stop, run_manager=run_manager, **kwargs)
-            for generation in result.generations:
-                yield ChatGenerationChunk(message=as_chunk(generation.message), generation_info=generation.generation_info)
-            return
-        if model.rate_limiter:
-            model.rate_limiter.acquire(blocking=True)
-        yield from model._stream(messages, stop=stop, run_manager=run_manager, **kwargs)
-
-    async def _inner_astream(self, label: str, messages: list[BaseMessage], stop: list[str] | None,
-                             run_manager: AsyncCallbackManagerForLLMRun | None,
-                             kwargs: dict[str, Any]) -> AsyncIterator[ChatGenerationChunk]:
-        model, kwargs = self._prepare(label, kwargs)
-        cls = type(model)
-        if (cls._astream is BaseChatModel._astream and cls._stream is BaseChatModel._stream) or model._streaming_disabled(**kwargs):
-            result = await model._agenerate_with_cache(messages, stop=stop, run_manager=run_manager, **kwargs)
-            for generation in result.generations:
-                yield ChatGenerationChunk(message=as_chunk(generation.message), generation_info=generation.generation_info)
-            return
-        if model.rate_limiter:
-            await model.rate_limiter.aacquire(blocking=True)
-        async for chunk in model._astream(messages, stop=stop, run_manager=run_manager, **kwargs):
-            yield chunk
-
-    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+    def _generate(
+        self, messages: list[BaseMessage], stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any,
+    ) -> ChatResult:
         decision, attempts = self._start(messages, kwargs)
         stop = stop or self.stop or None
-        chunks = attempts.stream(lambda label: self._inner_stream(label, messages, stop, run_manager, kwargs))
+        result = attempts.call(
+            lambda label: inner.generate(*self._prepare(label, kwargs), messages, stop, run_manager)
+        )
+        return self._annotate(result, self._answer(decision, attempts))
+
+    async def _agenerate(
+        self, messages: list[BaseMessage], stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None, **kwargs: Any,
+    ) -> ChatResult:
+        decision, attempts = await self._astart(messages, kwargs)
+        stop = stop or self.stop or None
+        result = await attempts.acall(
+            lambda label: inner.agenerate(*self._prepare(label, kwargs), messages, stop, run_manager)
+        )
+        return self._annotate(result, self._answer(decision, attempts))
+
+    def _stream(
+        self, messages: list[BaseMessage], stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        decision, attempts = self._start(messages, kwargs)
+        stop = stop or self.stop or None
+        chunks = attempts.stream(
+            lambda label: inner.stream(*self._prepare(label, kwargs), messages, stop, run_manager)
+        )
         for i, chunk in enumerate(chunks):
             yield self._mark(chunk, self._answer(decision, attempts)) if i == 0 else chunk
 
-    async def _astream(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                       run_manager: AsyncCallbackManagerForLLMRun | None = None,
-                       **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
+    async def _astream(
+        self, messages: list[BaseMessage], stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None, **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
         decision, attempts = await self._astart(messages, kwargs)
         stop = stop or self.stop or None
+        chunks = await attempts.astream(
+            lambda label: inner.astream(*self._prepare(label, kwargs), messages, stop, run_manager)
+        )
         first = True
-        async for chunk in await attempts.astream(
-            lambda label: self._inner_astream(label, messages, stop, run_manager, kwargs)
-        ):
+        async for chunk in chunks:
             yield self._mark(chunk, self._answer(decision, attempts)) if first else chunk
             first = False
 
@@ -425,7 +425,10 @@ class RoutedChatModel(BaseChatModel):
                    **kwargs: Any) -> Runnable[LanguageModelInput, AIMessage]:
         """Bind ``tools`` to both models, each with its own ``bind_tools`` (native tool
         formats); calls are still routed once each."""
-        bound = {label: self._target(label)[0].bind_tools(tools, tool_choice=tool_choice, **kwargs) for label in (STRONG, WEAK)}
+        bound = {
+            label: self._target(label)[0].bind_tools(tools, tool_choice=tool_choice, **kwargs)
+            for label in (STRONG, WEAK)
+        }
         return self.model_copy(update=bound).bind()
 
     def with_structured_output(self, schema: Any, *, include_raw: bool = False,
@@ -438,7 +441,9 @@ class RoutedChatModel(BaseChatModel):
         }
 
         def chosen(decision: RoutingDecision) -> Runnable[Any, Any]:
-            runnable = _Attempted(runnables=outputs, model=decision.model) if self.fallback_to_other else outputs[decision.model]
+            runnable = outputs[decision.model]
+            if self.fallback_to_other:
+                runnable = _Attempted(runnables=outputs, model=decision.model)
             info = routing_metadata(decision, self._model_name(decision.model))
             return runnable.with_config(metadata={METADATA_KEY: info}, tags=[TAG_PREFIX + decision.model])
 
@@ -463,15 +468,20 @@ class _Attempted(RunnableSerializable[Any, Any]):
     def _attempts(self) -> Attempts:
         return Attempts(self.model, fallback=True)
 
+    def _on(self, method: str, input: Any, config: RunnableConfig | None, kwargs: dict[str, Any]) -> Any:
+        return lambda side: getattr(self.runnables[side], method)(input, config, **kwargs)
+
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
-        return self._attempts().call(lambda label: self.runnables[label].invoke(input, config, **kwargs))
+        return self._attempts().call(self._on("invoke", input, config, kwargs))
 
     async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
-        return await self._attempts().acall(lambda label: self.runnables[label].ainvoke(input, config, **kwargs))
+        return await self._attempts().acall(self._on("ainvoke", input, config, kwargs))
 
     def stream(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Iterator[Any]:
-        yield from self._attempts().stream(lambda label: self.runnables[label].stream(input, config, **kwargs))
+        yield from self._attempts().stream(self._on("stream", input, config, kwargs))
 
-    async def astream(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> AsyncIterator[Any]:
-        async for item in await self._attempts().astream(lambda label: self.runnables[label].astream(input, config, **kwargs)):
+    async def astream(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AsyncIterator[Any]:
+        async for item in await self._attempts().astream(self._on("astream", input, config, kwargs)):
             yield item

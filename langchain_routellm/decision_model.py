@@ -100,7 +100,9 @@ class RouteLLMDecisionModel(BaseDecisionModel):
 
     def __init__(self, **data: Any) -> None:
         super().__init__(**data)
-        self._policy = RoutingPolicy.build(self.router, threshold=self.threshold, strong_fraction=self.strong_fraction)
+        self._policy = RoutingPolicy.build(
+            self.router, threshold=self.threshold, strong_fraction=self.strong_fraction
+        )
         if self.strong_label == self.weak_label:
             raise ConfigError("strong_label and weak_label must differ.")
         if not self.model:

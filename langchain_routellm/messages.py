@@ -1,15 +1,13 @@
 """What ``RoutedChatModel`` reads from LangChain objects: the models behind bindings, the text to
-score, the route an agent run already took (sticky routing), and whole messages as chunks."""
+score, the route an agent run already took (sticky routing)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.messages.tool import tool_call_chunk
+from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.runnables import RunnableBinding, RunnableConfig
 
 from routellm_core.errors import ConfigError, InvalidPromptError
@@ -74,7 +72,9 @@ class StickyRoutes:
     def __init__(self, max_bytes: int) -> None:
         self._memory: ByteLRU[RoutingDecision] = ByteLRU(max_bytes)
 
-    def lookup(self, messages: Sequence[BaseMessage], config: RunnableConfig | None) -> tuple[RoutingDecision | None, Any]:
+    def lookup(
+        self, messages: Sequence[BaseMessage], config: RunnableConfig | None
+    ) -> tuple[RoutingDecision | None, Any]:
         """(the route this run already took, or None; the key to remember a new one under)."""
         key = self._run_key(messages, config or {})
         for message in reversed(messages):
@@ -93,7 +93,8 @@ class StickyRoutes:
 
     @staticmethod
     def _run_key(messages: Sequence[BaseMessage], config: RunnableConfig) -> Any:
-        thread = (config.get("configurable") or {}).get("thread_id") or (config.get("metadata") or {}).get("thread_id")
+        thread = (config.get("configurable") or {}).get("thread_id")
+        thread = thread or (config.get("metadata") or {}).get("thread_id")
         if thread is None:
             return None
         for index in range(len(messages) - 1, -1, -1):
@@ -107,23 +108,3 @@ class StickyRoutes:
 
     def __len__(self) -> int:
         return len(self._memory)
-
-
-def as_chunk(message: BaseMessage) -> AIMessageChunk:
-    """An ``AIMessageChunk`` carrying a whole ``AIMessage`` (for models that cannot stream)."""
-    if isinstance(message, AIMessageChunk):
-        return message
-    ai = message if isinstance(message, AIMessage) else AIMessage(content=message.content)
-    return AIMessageChunk(
-        content=ai.content,
-        additional_kwargs=dict(ai.additional_kwargs),
-        response_metadata=dict(ai.response_metadata),
-        id=ai.id,
-        name=ai.name,
-        usage_metadata=ai.usage_metadata,
-        tool_call_chunks=[
-            tool_call_chunk(name=tc["name"], args=json.dumps(tc["args"]), id=tc.get("id"), index=i)
-            for i, tc in enumerate(ai.tool_calls)
-        ],
-        chunk_position="last",
-    )

@@ -4,7 +4,8 @@
   messages it is given (what ``RoutingQueryEngine`` sets around a query).
 - ``current_prompt_args()``: the template variables of the ``predict``/``stream``/
   ``structured_predict`` call in progress on a RoutedLLM (e.g. ``{"query_str": ..., "context_str":
-  ...}`` inside a query engine); ``route_on`` hooks read them.
+  ...}`` inside a query engine); ``route_on`` hooks read them. RoutedLLM sets them with
+  ``predict_scope`` / ``structured_scope``.
 
 Each asyncio task and each ``contextvars``-copying thread sees its own values, so concurrent
 queries never see each other's text.
@@ -15,7 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Optional
+
+from llamaindex_routellm.messages import latest_user_text
 
 _ROUTING_TEXT: ContextVar[str | None] = ContextVar("routellm_routing_text", default=None)
 _PROMPT_ARGS: ContextVar[Mapping[str, Any] | None] = ContextVar("routellm_prompt_args", default=None)
@@ -66,3 +69,34 @@ def current_default_text() -> str | None:
 def current_prompt_args() -> Mapping[str, Any]:
     """Template variables of the RoutedLLM ``predict``-style call in progress (empty if none)."""
     return _PROMPT_ARGS.get() or {}
+
+
+def template_vars(prompt: Any, prompt_args: Mapping[str, Any]) -> dict[str, Any]:
+    """A prompt's template variables: those bound earlier with ``partial_format`` (synthesizers
+    bind ``query_str`` that way) and those given to this call."""
+    bound = getattr(prompt, "kwargs", None)
+    return {**(bound if isinstance(bound, dict) else {}), **prompt_args}
+
+
+@contextmanager
+def predict_scope(prompt: Any, prompt_args: Mapping[str, Any]) -> Iterator[None]:
+    """Inside the block, ``current_prompt_args()`` gives the template variables of ``prompt``."""
+    with prompt_args_scope(template_vars(prompt, prompt_args)):
+        yield
+
+
+@contextmanager
+def structured_scope(prompt: Any, prompt_args: Mapping[str, Any]) -> Iterator[None]:
+    """``predict_scope``, and the default text to score is the latest user text of the prompt as
+    written: structured programs append JSON-schema instructions to it, which would otherwise be
+    scored too."""
+    try:
+        template = prompt
+        if getattr(prompt, "output_parser", None) is not None:
+            template = prompt.model_copy()  # programs attach their output parser: format without it
+            template.output_parser = None
+        text: Optional[str] = latest_user_text(template.format_messages(**prompt_args))
+    except Exception:  # noqa: BLE001 - unusual template: score the messages as sent
+        text = None
+    with predict_scope(prompt, prompt_args), default_text_scope(text):
+        yield

@@ -68,7 +68,9 @@ class LLMCallEvent:
     ``kind`` is ``"chat"`` (``data``: the messages) or ``"completion"`` (``data``: the prompt).
     """
 
-    def __init__(self, manager: CallbackManager, answering: Any, payload: Dict[str, Any], kind: str, data: Any) -> None:
+    def __init__(
+        self, manager: CallbackManager, answering: Any, payload: Dict[str, Any], kind: str, data: Any
+    ) -> None:
         theirs = getattr(answering, "handlers", None) or []
         missing = [h for h in manager.handlers if not any(h is x for x in theirs)]
         self.manager: Optional[CallbackManager] = None

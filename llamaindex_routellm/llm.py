@@ -29,7 +29,6 @@ its handlers that the chosen LLM's manager lacks; and acquires its own rate limi
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
 
@@ -53,8 +52,8 @@ from llama_index.core.llms.llm import LLM, ToolSelection
 from llamaindex_routellm.context import (
     current_default_text,
     current_routing_text,
-    default_text_scope,
-    prompt_args_scope,
+    predict_scope,
+    structured_scope,
 )
 from llamaindex_routellm.events import LLMCallEvent, RoutingDecisionEvent, RoutingFallbackEvent
 from llamaindex_routellm.messages import ToolRequest, latest_user_text, routing_of, tag, user_messages
@@ -245,12 +244,17 @@ class RoutedLLM(FunctionCallingLLM):
 
         return Attempts(decision.model, self.fallback_to_other, on_fallback=on_fallback)
 
-    def _attempt(self, decision: RoutingDecision, attempts: Attempts, call: _Call) -> tuple[LLM, Dict[str, Any], LLMCallEvent]:
+    def _attempt(
+        self, decision: RoutingDecision, attempts: Attempts, call: _Call
+    ) -> tuple[LLM, Dict[str, Any], LLMCallEvent]:
         """The LLM being tried, the routing dict of its answer, and the call's legacy event."""
         llm = self._llm_for(attempts.label)
-        meta = routing_metadata(decision, self._model_name(llm), answered_by=attempts.label, error=attempts.first_error)
+        meta = routing_metadata(
+            decision, self._model_name(llm), answered_by=attempts.label, error=attempts.first_error
+        )
         payload = {EventPayload.ADDITIONAL_KWARGS: call.kwargs, EventPayload.SERIALIZED: self.to_payload()}
-        return llm, meta, LLMCallEvent(self.callback_manager, llm.callback_manager, payload, call.kind, call.data)
+        event = LLMCallEvent(self.callback_manager, llm.callback_manager, payload, call.kind, call.data)
+        return llm, meta, event
 
     def _call(self, decision: RoutingDecision, call: _Call) -> Any:
         if self.rate_limiter is not None:
@@ -318,7 +322,8 @@ class RoutedLLM(FunctionCallingLLM):
         tools = kwargs.pop(_TOOLS_KW, None)
         if isinstance(tools, ToolRequest):
             method = f"{method}_with_tools"
-            return _Call(method, lambda llm: getattr(llm, method)(tools.tools, **tools.kwargs), "chat", messages, kwargs)
+            fn = lambda llm: getattr(llm, method)(tools.tools, **tools.kwargs)  # noqa: E731
+            return _Call(method, fn, "chat", messages, kwargs)
         return _Call(method, lambda llm: getattr(llm, method)(messages, **kwargs), "chat", messages, kwargs)
 
     @staticmethod
@@ -354,7 +359,9 @@ class RoutedLLM(FunctionCallingLLM):
         call = self._complete_call("stream_complete", prompt, formatted, kwargs)
         return self._stream(self._decide(user_messages(prompt), call.method), call)
 
-    async def astream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseAsyncGen:
+    async def astream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseAsyncGen:
         call = self._complete_call("astream_complete", prompt, formatted, kwargs)
         return await self._astream(await self._adecide(user_messages(prompt), call.method), call)
 
@@ -411,57 +418,34 @@ class RoutedLLM(FunctionCallingLLM):
         return []  # pragma: no cover
 
     # ------------------------------------------------------------------ prompt-level calls
-    # These record the template variables (e.g. a query engine's ``query_str``) so that
-    # ``route_on`` hooks such as ``route_on_query`` can score them; the routing itself happens
-    # in chat/complete as usual.
-    @staticmethod
-    def _vars(prompt: Any, prompt_args: Dict[str, Any]) -> Dict[str, Any]:
-        """Template variables: those bound earlier with ``partial_format`` (synthesizers bind
-        ``query_str`` that way) and those given to this call."""
-        bound = getattr(prompt, "kwargs", None)
-        return {**(bound if isinstance(bound, dict) else {}), **prompt_args}
-
+    # These record the prompt's template variables (e.g. a query engine's ``query_str``) for
+    # ``route_on`` hooks such as ``route_on_query``; routing happens in chat/complete as usual.
     def predict(self, prompt: Any, **prompt_args: Any) -> str:
-        with prompt_args_scope(self._vars(prompt, prompt_args)):
+        with predict_scope(prompt, prompt_args):
             return super().predict(prompt, **prompt_args)
 
     async def apredict(self, prompt: Any, **prompt_args: Any) -> str:
-        with prompt_args_scope(self._vars(prompt, prompt_args)):
+        with predict_scope(prompt, prompt_args):
             return await super().apredict(prompt, **prompt_args)
 
     def stream(self, prompt: Any, **prompt_args: Any) -> Any:
-        with prompt_args_scope(self._vars(prompt, prompt_args)):
+        with predict_scope(prompt, prompt_args):
             return super().stream(prompt, **prompt_args)
 
     async def astream(self, prompt: Any, **prompt_args: Any) -> Any:
-        with prompt_args_scope(self._vars(prompt, prompt_args)):
+        with predict_scope(prompt, prompt_args):
             return await super().astream(prompt, **prompt_args)
-
-    @contextmanager
-    def _structured_scope(self, prompt: Any, prompt_args: Dict[str, Any]) -> Iterator[None]:
-        """Score the latest user text of the prompt as written: structured programs append
-        JSON-schema instructions to it, which would otherwise be scored too."""
-        try:
-            template = prompt
-            if getattr(prompt, "output_parser", None) is not None:
-                template = prompt.model_copy()  # programs attach their output parser: format without it
-                template.output_parser = None
-            text: Optional[str] = latest_user_text(template.format_messages(**prompt_args))
-        except Exception:  # noqa: BLE001 - unusual template: score the messages as sent
-            text = None
-        with prompt_args_scope(self._vars(prompt, prompt_args)), default_text_scope(text):
-            yield
 
     def structured_predict(
         self, output_cls: Any, prompt: Any, llm_kwargs: Optional[Dict[str, Any]] = None, **prompt_args: Any
     ) -> Any:
-        with self._structured_scope(prompt, prompt_args):
+        with structured_scope(prompt, prompt_args):
             return super().structured_predict(output_cls, prompt, llm_kwargs=llm_kwargs, **prompt_args)
 
     async def astructured_predict(
         self, output_cls: Any, prompt: Any, llm_kwargs: Optional[Dict[str, Any]] = None, **prompt_args: Any
     ) -> Any:
-        with self._structured_scope(prompt, prompt_args):
+        with structured_scope(prompt, prompt_args):
             return await super().astructured_predict(output_cls, prompt, llm_kwargs=llm_kwargs, **prompt_args)
 
 
@@ -482,7 +466,9 @@ def _tagged(chunks: Iterator[Any], meta: Dict[str, Any], event: LLMCallEvent) ->
             yield event.done(tag(chunk, meta))
 
 
-async def _atagged(chunks: AsyncIterator[Any], meta: Dict[str, Any], event: LLMCallEvent) -> AsyncIterator[Any]:
+async def _atagged(
+    chunks: AsyncIterator[Any], meta: Dict[str, Any], event: LLMCallEvent
+) -> AsyncIterator[Any]:
     with event:
         async for chunk in chunks:
             yield event.done(tag(chunk, meta))

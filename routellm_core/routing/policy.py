@@ -86,7 +86,9 @@ class RoutingPolicy:
         scores = self.router.score(items)
         return [decide(float(s), self.threshold, self.router.name) for s in scores]
 
-    def decide_pending(self, items: Sequence[str | RoutingDecision | Exception]) -> list[RoutingDecision | Exception]:
+    def decide_pending(
+        self, items: Sequence[str | RoutingDecision | Exception]
+    ) -> list[RoutingDecision | Exception]:
         """``items`` with every str (a prompt still to decide) replaced by its decision, all scored
         in one router pass; decisions already made and errors pass through unchanged."""
         texts = [item for item in items if isinstance(item, str)]

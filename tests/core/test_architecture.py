@@ -22,15 +22,18 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("routellm_core.errors", "routellm_core.utils", "routellm_core.testing")),
     ("decision primitives and the checkpoint file format", (
         "routellm_core.routing",  # the package __init__ (imports nothing)
-        "routellm_core.routing.decision", "routellm_core.routing.calibration", "routellm_core.routing.prompts",
-        "routellm_core.routing.metadata", "routellm_core.routing.fallback", "routellm_core.routing.capabilities",
+        "routellm_core.routing.decision", "routellm_core.routing.calibration",
+        "routellm_core.routing.prompts", "routellm_core.routing.metadata", "routellm_core.routing.fallback",
+        "routellm_core.routing.capabilities",
         "routellm_core.checkpoints",  # the package __init__ (imports nothing)
         "routellm_core.checkpoints.format",
     )),
     ("embeddings and data", ("routellm_core.embeddings", "routellm_core.data")),
     ("training loops", ("routellm_core.training",)),
     ("routers", ("routellm_core.routers",)),
-    ("loading and RouteLLM formats", ("routellm_core.checkpoints.loading", "routellm_core.checkpoints.routellm")),
+    ("loading and RouteLLM formats", (
+        "routellm_core.checkpoints.loading", "routellm_core.checkpoints.routellm",
+    )),
     ("policy", ("routellm_core.routing.policy",)),
     ("evaluation", ("routellm_core.evaluation",)),
     ("command line, facade, 0.1 import paths", (
@@ -131,7 +134,8 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_the_walker_sees_function_local_and_relative_imports(tmp_path: Path) -> None:
-    assert "routellm_core.checkpoints.routellm" in GRAPH["routellm_core.checkpoints.loading"]  # inside a function
+    # imported inside a function only
+    assert "routellm_core.checkpoints.routellm" in GRAPH["routellm_core.checkpoints.loading"]
     assert "routellm_core.routers.base" in GRAPH["routellm_core.routing.policy"]
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
@@ -159,4 +163,4 @@ def test_core_never_imports_a_framework_or_its_facade(module: str) -> None:
     frameworks = {n for n in names if n.split(".")[0] in ("langchain", "langchain_core", "llama_index")}
     assert not frameworks, f"{module} imports {frameworks}: framework code belongs in the adapters"
     if module != FACADE:
-        assert FACADE not in GRAPH[module], f"{module} imports the facade {FACADE}; import the defining module"
+        assert FACADE not in GRAPH[module], f"{module} imports the facade; import the defining module"
