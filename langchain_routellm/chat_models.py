@@ -170,7 +170,7 @@ class RoutedChatModel(BaseChatModel):
         return unwrap(self.strong if label == STRONG else self.weak)
 
     def _model_name(self, label: str) -> str:
-        return model_name(*self._target(label))
+        return model_name(*unwrap(self.strong if label == STRONG else self.weak))
 
     # ------------------------------------------------------------------ deciding
     def _pending(self, messages: Sequence[BaseMessage], config: RunnableConfig | None) -> tuple[Any, Any]:
@@ -182,11 +182,15 @@ class RoutedChatModel(BaseChatModel):
         except RouteLLMError as exc:
             return None, exc
 
+    def _remember(self, key: Any, decision: RoutingDecision) -> RoutingDecision:
+        # (a private attribute of a pydantic model costs microseconds: touched only when sticky)
+        return decision if key is None else self._sticky_runs.remember(key, decision)
+
     def _settle(self, pending: list[tuple[Any, Any]], decided: list[Any]) -> list[Any]:
         """Remember the new decisions of sticky runs; raise nothing, return decisions or errors."""
         for (key, item), decision in zip(pending, decided, strict=True):
             if isinstance(item, str) and isinstance(decision, RoutingDecision):
-                self._sticky_runs.remember(key, decision)
+                self._remember(key, decision)
         return decided
 
     def decide(
@@ -198,7 +202,7 @@ class RoutedChatModel(BaseChatModel):
             raise item
         if isinstance(item, RoutingDecision):
             return item
-        return self._sticky_runs.remember(key, self._policy.decide(item))
+        return self._remember(key, self._policy.decide(item))
 
     async def adecide(
         self, messages: Sequence[BaseMessage], config: RunnableConfig | None = None
@@ -208,7 +212,7 @@ class RoutedChatModel(BaseChatModel):
             raise item
         if isinstance(item, RoutingDecision):
             return item
-        return self._sticky_runs.remember(key, await self._policy.adecide(item))
+        return self._remember(key, await self._policy.adecide(item))
 
     def decide_batch(
         self, messages_list: list[list[BaseMessage]], configs: list[RunnableConfig] | None = None
@@ -244,21 +248,19 @@ class RoutedChatModel(BaseChatModel):
         kwargs[DECISION_KW] = decision
         return self._with_routing(config, decision)
 
-    def _carried(self, config: RunnableConfig | None) -> tuple[RunnableConfig, Any]:
-        config = ensure_config(config)
-        return config, config["configurable"].pop(_BATCH_DECISION, None)
-
     def invoke(self, input: LanguageModelInput, config: RunnableConfig | None = None, *,
                stop: list[str] | None = None, **kwargs: Any) -> AIMessage:
         if DECISION_KW not in kwargs:
-            config, carried = self._carried(config)
+            config = ensure_config(config)
+            carried = config["configurable"].pop(_BATCH_DECISION, None)  # from batch()
             config = self._routed(config, kwargs, carried or self.decide(self._messages(input), config))
         return super().invoke(input, config, stop=stop, **kwargs)
 
     async def ainvoke(self, input: LanguageModelInput, config: RunnableConfig | None = None, *,
                       stop: list[str] | None = None, **kwargs: Any) -> AIMessage:
         if DECISION_KW not in kwargs:
-            config, carried = self._carried(config)
+            config = ensure_config(config)
+            carried = config["configurable"].pop(_BATCH_DECISION, None)  # from abatch()
             decision = carried or await self.adecide(self._messages(input), config)
             config = self._routed(config, kwargs, decision)
         return await super().ainvoke(input, config, stop=stop, **kwargs)
@@ -340,9 +342,12 @@ class RoutedChatModel(BaseChatModel):
     def _prepare(self, label: str, kwargs: dict[str, Any]) -> tuple[BaseChatModel, dict[str, Any]]:
         """The model for ``label`` and its call kwargs: our defaults, its bound kwargs, the call's."""
         model, bound = self._target(label)
-        settings = (("temperature", self.temperature), ("max_tokens", self.max_tokens))
-        defaults = {k: v for k, v in settings if v is not None}
-        return model, {**defaults, **bound, **kwargs}
+        call = {**bound, **kwargs}
+        if self.temperature is not None:
+            call.setdefault("temperature", self.temperature)
+        if self.max_tokens is not None:
+            call.setdefault("max_tokens", self.max_tokens)
+        return model, call
 
     def _start(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> tuple[RoutingDecision, Attempts]:
         decision = kwargs.pop(DECISION_KW, None) or self.decide(messages)
@@ -356,8 +361,8 @@ class RoutedChatModel(BaseChatModel):
 
     def _answer(self, decision: RoutingDecision, attempts: Attempts) -> dict[str, Any]:
         """Routing metadata of the response from the model that answered."""
-        return routing_metadata(decision, self._model_name(attempts.label), answered_by=attempts.label,
-                                error=attempts.first_error)
+        label = attempts.label
+        return routing_metadata(decision, self._model_name(label), answered_by=label, error=attempts.first_error)
 
     @staticmethod
     def _annotate(result: ChatResult, info: dict[str, Any]) -> ChatResult:
@@ -403,8 +408,10 @@ class RoutedChatModel(BaseChatModel):
         chunks = attempts.stream(
             lambda label: inner.stream(*self._prepare(label, kwargs), messages, stop, run_manager)
         )
-        for i, chunk in enumerate(chunks):
-            yield self._mark(chunk, self._answer(decision, attempts)) if i == 0 else chunk
+        for chunk in chunks:  # the first chunk carries the routing metadata
+            yield self._mark(chunk, self._answer(decision, attempts))
+            break
+        yield from chunks
 
     async def _astream(
         self, messages: list[BaseMessage], stop: list[str] | None = None,

@@ -49,12 +49,13 @@ def last_human_text(messages: Sequence[BaseMessage]) -> str:
     """The default text to score: the last human message."""
     for message in reversed(messages):
         if message.type == "human":
-            if not text(message).strip():
+            found = text(message)
+            if not found.strip():
                 raise InvalidPromptError(
                     "RoutedChatModel has nothing to score: the last human message has no text. The "
                     "router needs the user's text to choose a model."
                 )
-            return text(message)
+            return found
     raise InvalidPromptError(
         "RoutedChatModel scores the last human message, but the input has none; include a "
         "HumanMessage, or pass route_on=... to pick the text to score."

@@ -21,7 +21,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from routellm_core.checkpoints.format import CONFIG_FILE, is_native, read_config, resolve_checkpoint_dir
 from routellm_core.errors import DISTRIBUTION, CheckpointError, ConfigError, UnknownRouterError
 from routellm_core.routers.base import Router
 from routellm_core.routers.registry import ROUTER_CLASSES, available_routers, router_class
@@ -116,16 +115,20 @@ def load_checkpoint(path_or_id: str | Path, **kwargs: Any) -> Router:
     """A Router from a checkpoint folder or hub id: ours (``Router.load``) or one of RouteLLM's
     published formats (converted). ``kwargs`` override parameters (``embedder=`` is checked
     against the stored embedder name and size)."""
-    folder = resolve_checkpoint_dir(path_or_id)
-    config = read_config(folder) if (folder / CONFIG_FILE).is_file() else None
-    if config is not None and is_native(config):
+    # imported on use, so that ``import routellm_core`` stays light; the RouteLLM converters (and
+    # the routers they build) load only for a RouteLLM checkpoint
+    from routellm_core.checkpoints import format as fmt
+
+    folder = fmt.resolve_checkpoint_dir(path_or_id)
+    config = fmt.read_config(folder) if (folder / fmt.CONFIG_FILE).is_file() else None
+    if config is not None and fmt.is_native(config):
         return Router.load(folder, **kwargs)
-    from routellm_core.checkpoints import routellm  # converters (and the routers they build) load on demand
+    from routellm_core.checkpoints import routellm
 
     if config is None:  # RouteLLM's published mf folder has weights only, no config.json
         if routellm.detect_foreign_format(folder, {}) == "routellm_mf":
             return routellm.load_foreign_checkpoint(folder, {}, **kwargs)
-        read_config(folder)  # raises the "no config.json" error
+        fmt.read_config(folder)  # raises the "no config.json" error
     return routellm.load_foreign_checkpoint(folder, config or {}, **kwargs)
 
 

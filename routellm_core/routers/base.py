@@ -22,24 +22,10 @@ import abc
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from routellm_core.checkpoints.format import (
-    CONFIG_FILE,
-    WEIGHTS_FILE,
-    check_quantiles,
-    check_version,
-    is_native,
-    read_config,
-    read_tensors,
-    resolve_checkpoint_dir,
-    write_checkpoint,
-)
-from routellm_core.data.battles import Battles
-from routellm_core.embeddings.base import check_embedder
-from routellm_core.embeddings.resolve import resolve_embedder
 from routellm_core.errors import CheckpointError, ConfigError, RouteLLMError, RoutingError
 from routellm_core.routers.registry import router_class
 from routellm_core.routing.calibration import (
@@ -50,6 +36,12 @@ from routellm_core.routing.calibration import (
 from routellm_core.routing.decision import RoutingDecision, check_unit_interval, decide, resolve_threshold
 from routellm_core.routing.prompts import as_prompt_batch, as_prompt_list
 from routellm_core.utils.validation import PARAMETER_RULES, check_finite_array, check_params
+
+if TYPE_CHECKING:  # pragma: no cover
+    from routellm_core.data.battles import Battles
+
+# Data readers, embedders and the checkpoint format are imported where they are used, so that
+# ``import routellm_core`` stays light (numpy only).
 
 #: guards the first creation of a router's embedder (so concurrent first calls build one)
 _EMBEDDER_LOCK = threading.Lock()
@@ -139,6 +131,8 @@ class Router(abc.ABC):
         heavy libraries imported lazily). Thread-safe: concurrent first calls build it once."""
         emb = self.__dict__.get("_embedder")
         if emb is None:
+            from routellm_core.embeddings.resolve import resolve_embedder
+
             with _EMBEDDER_LOCK:
                 emb = self.__dict__.get("_embedder")
                 if emb is None:
@@ -156,6 +150,8 @@ class Router(abc.ABC):
     def fit(self, battles: Battles, *, calibration_prompts: Sequence[str] | None = None) -> Router:
         """Learn from a ``Battles`` set; then calibrate on ``calibration_prompts`` (default:
         the distinct training prompts). Returns ``self``."""
+        from routellm_core.data.battles import Battles
+
         if not isinstance(battles, Battles):
             raise ConfigError(
                 f"fit() takes a routellm_core.data.Battles, got {type(battles).__name__}; "
@@ -267,6 +263,8 @@ class Router(abc.ABC):
     def save(self, path: str | Path) -> Path:
         """Write ``config.json`` + ``model.safetensors`` (and any files of ``_save_files``) to the
         folder ``path``; return it. Weights or calibration holding NaN or infinity are refused."""
+        from routellm_core.checkpoints.format import check_quantiles, write_checkpoint
+
         state, tensors = self._get_state()
         config: dict[str, Any] = {
             "router": self.name,
@@ -293,14 +291,18 @@ class Router(abc.ABC):
         """A router saved by ``save``, from a local folder or a Hugging Face Hub id. ``kwargs``
         override parameters (``embedder=`` is checked against the stored embedder name and size).
         RouteLLM's own checkpoints load with ``load_router``."""
-        folder = resolve_checkpoint_dir(path)
-        config = read_config(folder)
-        if not is_native(config):
+        from routellm_core.checkpoints import format as fmt
+        from routellm_core.embeddings.base import check_embedder
+        from routellm_core.embeddings.resolve import resolve_embedder
+
+        folder = fmt.resolve_checkpoint_dir(path)
+        config = fmt.read_config(folder)
+        if not fmt.is_native(config):
             raise CheckpointError(
-                f"{folder}/{CONFIG_FILE} is not a routellm_core checkpoint (format={config.get('format')!r}); "
+                f"{folder}/{fmt.CONFIG_FILE} is not a routellm_core checkpoint (format={config.get('format')!r}); "
                 "load RouteLLM's checkpoints with load_router(folder)."
             )
-        check_version(folder, config)
+        fmt.check_version(folder, config)
         name = config.get("router")
         try:
             klass = router_class(name)
@@ -310,7 +312,7 @@ class Router(abc.ABC):
             raise ConfigError(f"{path} holds a {klass.__name__}, not a {cls.__name__}.")
         params = config.get("params") or {}
         if not isinstance(params, dict):
-            raise CheckpointError(f"{folder}/{CONFIG_FILE}: 'params' must be an object; re-save the checkpoint.")
+            raise CheckpointError(f"{folder}/{fmt.CONFIG_FILE}: 'params' must be an object; re-save the checkpoint.")
         params = dict(params)
         user_embedder = kwargs.pop("embedder", None)
         params.update(kwargs)
@@ -329,18 +331,20 @@ class Router(abc.ABC):
         except TypeError as exc:
             raise CheckpointError(f"{folder}/config.json has parameters this {klass.__name__} does not take: {exc}") from exc
         except ConfigError as exc:
-            raise CheckpointError(f"{folder}/{CONFIG_FILE} (or an option given to load it): {exc}") from exc
-        tensors = read_tensors(folder)
+            raise CheckpointError(f"{folder}/{fmt.CONFIG_FILE} (or an option given to load it): {exc}") from exc
+        tensors = fmt.read_tensors(folder)
         try:
             router._set_state(config.get("state") or {}, tensors)
         except KeyError as exc:
-            raise CheckpointError(f"{folder}/{WEIGHTS_FILE} lacks tensor {exc}; the checkpoint is incomplete or corrupt.") from exc
+            raise CheckpointError(f"{folder}/{fmt.WEIGHTS_FILE} lacks tensor {exc}; the checkpoint is incomplete or corrupt.") from exc
         router._load_files(folder)
         cal = config.get("calibration")
         if cal:
             if not isinstance(cal, dict) or "quantiles" not in cal:
-                raise CheckpointError(f"{folder}/{CONFIG_FILE}: 'calibration' must be an object with 'quantiles'; re-save it.")
-            router.calibration_quantiles_ = check_quantiles(cal["quantiles"], f"{folder}/{CONFIG_FILE} calibration", CheckpointError)
+                raise CheckpointError(f"{folder}/{fmt.CONFIG_FILE}: 'calibration' must be an object with 'quantiles'; re-save it.")
+            router.calibration_quantiles_ = fmt.check_quantiles(
+                cal["quantiles"], f"{folder}/{fmt.CONFIG_FILE} calibration", CheckpointError
+            )
             router.calibration_source_ = cal.get("source")
         router.training_info_ = dict(config.get("training") or {})
         router.checkpoint_path_ = str(folder)

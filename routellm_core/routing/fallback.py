@@ -39,14 +39,11 @@ class Attempts:
         self.labels: list[str] = [model, other] if fallback else [model]
         self.errors: list[BaseException] = []
         self.on_fallback = on_fallback
+        #: the model being tried (after a successful run: the one that answered)
+        self.label = model
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.labels)
-
-    @property
-    def label(self) -> str:
-        """The model being tried (after a successful run: the one that answered)."""
-        return self.labels[len(self.errors)]
 
     @property
     def first_error(self) -> BaseException | None:
@@ -58,6 +55,7 @@ class Attempts:
         to try and nothing was streamed yet, else raises ``exc`` (chained to the first error)."""
         if not started and len(self.errors) + 1 < len(self.labels):
             self.errors.append(exc)
+            self.label = self.labels[len(self.errors)]
             if self.on_fallback is not None:
                 self.on_fallback(self.label, exc)
             return
@@ -95,18 +93,21 @@ class Attempts:
                 self.failed(exc)
 
     def _iterate(self, items: Iterator[T], open_stream: Callable[[str], Iterable[T]]) -> Iterator[T]:
-        started = False
-        while True:
+        while True:  # until a model yields its first item (or has none)
             try:
-                item = next(items)
+                first = next(items)
             except StopIteration:
                 return
             except Exception as exc:
-                self.failed(exc, started=started)
+                self.failed(exc)
                 items = self._open(open_stream)
                 continue
-            started = True
-            yield item
+            break
+        yield first
+        try:
+            yield from items  # started: an error now ends the stream
+        except Exception as exc:
+            self.failed(exc, started=True)
 
     async def astream(self, open_stream: Callable[[str], Any]) -> AsyncIterator[T]:
         """Async ``stream``: awaiting it opens the chosen model's stream (falling back at once on
