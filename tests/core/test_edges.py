@@ -24,10 +24,10 @@ from routellm_core import (
     RoutingPolicy,
     load_router,
 )
-from routellm_core.routing.calibration import threshold_for_budget
 from routellm_core.data import Battles, read_battles, read_golden
 from routellm_core.embeddings import CachedEmbedder, OpenAIEmbedder
 from routellm_core.routers.matrix_factorization import MatrixFactorizationRouter
+from routellm_core.routing.calibration import threshold_for_budget
 from tests.helpers import EASY_EXAMPLE, HARD_EXAMPLE, tiny_battles, tiny_router_path
 
 NAN, INF = float("nan"), float("inf")

@@ -12,7 +12,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pytest
 
-from routellm_core.cli.evaluate import main, register as add_eval_parser
+from routellm_core.cli.evaluate import main
+from routellm_core.cli.evaluate import register as add_eval_parser
 from routellm_core.data import Battles, GoldenRow
 from routellm_core.errors import ConfigError, UnknownModelError
 from routellm_core.evaluation import (

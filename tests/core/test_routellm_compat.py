@@ -21,9 +21,9 @@ from routellm_core.checkpoints.routellm import (  # noqa: E402
     load_routellm_checkpoint,
 )
 from routellm_core.embeddings import local_minilm_dir  # noqa: E402
+from routellm_core.routers.matrix_factorization import MatrixFactorizationRouter  # noqa: E402
 from routellm_core.routers.transformers.bert import BertRouter  # noqa: E402
 from routellm_core.routers.transformers.causal_llm import CausalLLMRouter  # noqa: E402
-from routellm_core.routers.matrix_factorization import MatrixFactorizationRouter  # noqa: E402
 from tests.core.test_causal_llm_router import tiny_llama, tiny_tokenizer  # noqa: E402
 from tests.helpers import EASY_EXAMPLE, HARD_EXAMPLE  # noqa: E402
 from tests.provider_fixtures import provider_server  # noqa: E402,F401
