@@ -66,6 +66,7 @@ _BATCH_DECISION = "__routellm_decision"
 #: run metadata key (also the response_metadata key) and tag prefix
 METADATA_KEY = ROUTING_KEY
 TAG_PREFIX = "routellm:"
+_OWNER = "RoutedChatModel"  # names the adapter in errors of route_on hooks
 #: memory budget of the sticky-routing memory, in bytes (keys are digests: ~200 bytes an entry)
 _STICKY_MAX_BYTES = 2 * 2**20
 
@@ -173,12 +174,17 @@ class RoutedChatModel(BaseChatModel):
         return model_name(*unwrap(self.strong if label == STRONG else self.weak))
 
     # ------------------------------------------------------------------ deciding
+    def _lookup(self, messages: Sequence[BaseMessage], config: RunnableConfig | None) -> tuple[Any, Any]:
+        """(sticky memory key, the route this run already took or else the text to score)."""
+        found, key = self._sticky_runs.lookup(messages, config) if self.sticky else (None, None)
+        if found is not None:
+            return key, found
+        return key, pick_text(list(messages), last_human_text, route_on=self.route_on, owner=_OWNER)
+
     def _pending(self, messages: Sequence[BaseMessage], config: RunnableConfig | None) -> tuple[Any, Any]:
-        """(sticky memory key, the route this run took or else the text to score or the error)."""
+        """``_lookup``, with an error in place of the text when there is nothing to score."""
         try:
-            found, key = self._sticky_runs.lookup(messages, config) if self.sticky else (None, None)
-            return key, found or pick_text(list(messages), last_human_text, route_on=self.route_on,
-                                           owner="RoutedChatModel")
+            return self._lookup(messages, config)
         except RouteLLMError as exc:
             return None, exc
 
@@ -197,19 +203,13 @@ class RoutedChatModel(BaseChatModel):
         self, messages: Sequence[BaseMessage], config: RunnableConfig | None = None
     ) -> RoutingDecision:
         """The route for one call (this is what every call uses)."""
-        key, item = self._pending(messages, config)
-        if isinstance(item, Exception):
-            raise item
-        if isinstance(item, RoutingDecision):
-            return item
-        return self._remember(key, self._policy.decide(item))
+        key, item = self._lookup(messages, config)
+        return item if isinstance(item, RoutingDecision) else self._remember(key, self._policy.decide(item))
 
     async def adecide(
         self, messages: Sequence[BaseMessage], config: RunnableConfig | None = None
     ) -> RoutingDecision:
-        key, item = self._pending(messages, config)
-        if isinstance(item, Exception):
-            raise item
+        key, item = self._lookup(messages, config)
         if isinstance(item, RoutingDecision):
             return item
         return self._remember(key, await self._policy.adecide(item))
@@ -362,7 +362,8 @@ class RoutedChatModel(BaseChatModel):
     def _answer(self, decision: RoutingDecision, attempts: Attempts) -> dict[str, Any]:
         """Routing metadata of the response from the model that answered."""
         label = attempts.label
-        return routing_metadata(decision, self._model_name(label), answered_by=label, error=attempts.first_error)
+        name = self._model_name(label)
+        return routing_metadata(decision, name, answered_by=label, error=attempts.first_error)
 
     @staticmethod
     def _annotate(result: ChatResult, info: dict[str, Any]) -> ChatResult:
