@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from routellm_core import load_router
-from routellm_core.cli.train import holdout
+from routellm_core.data.training_data import holdout
 from routellm_core.data import read_golden
 from routellm_core.evaluation import evaluate_scores, oracle_scores, random_baseline
 

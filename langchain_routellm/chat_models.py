@@ -54,6 +54,7 @@ from routellm_core.routing.capabilities import shared_capabilities
 from routellm_core.routing.decision import STRONG, WEAK, RoutingDecision
 from routellm_core.routing.fallback import Attempts
 from routellm_core.routing.metadata import ROUTING_KEY, routing_metadata
+from routellm_core.routers.registry import DEFAULT_ROUTER
 from routellm_core.routing.policy import RoutingPolicy
 from routellm_core.routing.prompts import pick_text
 
@@ -108,7 +109,7 @@ class RoutedChatModel(BaseChatModel):
     """The strong (better, costlier) chat model, or one with tools bound."""
     weak: Runnable[Any, Any]
     """The weak (cheaper) chat model, or one with tools bound."""
-    router: Any = Field(default_factory=from_env("ROUTELLM_ROUTER", default="mf"))
+    router: Any = Field(default_factory=from_env("ROUTELLM_ROUTER", default=DEFAULT_ROUTER))
     """Router name (``"mf"``, ``"random"``...), checkpoint folder, hub id, a ``Router`` or a
     ready ``RoutingPolicy``. Default: the ``ROUTELLM_ROUTER`` environment variable, else
     ``"mf"``."""

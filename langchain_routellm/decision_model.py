@@ -51,6 +51,7 @@ from pydantic import ConfigDict, PrivateAttr
 
 from routellm_core.errors import ConfigError, InvalidPromptError
 from routellm_core.routing.decision import RoutingDecision
+from routellm_core.routers.registry import DEFAULT_ROUTER
 from routellm_core.routing.policy import RoutingPolicy
 
 __all__ = ["RouteLLMDecisionModel"]
@@ -85,7 +86,7 @@ def _state_text(state: Any) -> str:
 class RouteLLMDecisionModel(BaseDecisionModel):
     """A RouteLLM router answering ``Choice``/``Noul`` questions (see the module docstring)."""
 
-    router: Any = "mf"
+    router: Any = DEFAULT_ROUTER
     """Router name, checkpoint folder, hub id, ``Router`` or ``RoutingPolicy``."""
     threshold: float | None = None
     strong_fraction: float | None = None

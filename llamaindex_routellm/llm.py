@@ -62,6 +62,7 @@ from routellm_core.routing.capabilities import shared_capabilities
 from routellm_core.routing.decision import STRONG, RoutingDecision
 from routellm_core.routing.fallback import Attempts
 from routellm_core.routing.metadata import answering_model, routing_metadata
+from routellm_core.routers.registry import DEFAULT_ROUTER
 from routellm_core.routing.policy import RoutingPolicy
 from routellm_core.routing.prompts import pick_text
 
@@ -102,7 +103,7 @@ class RoutedLLM(FunctionCallingLLM):
 
     strong: SerializeAsAny[LLM] = Field(description="LLM for prompts the router scores as hard.")
     weak: SerializeAsAny[LLM] = Field(description="LLM for the other prompts.")
-    router: str = Field(default="mf", description="Name of the router that scores prompts.")
+    router: str = Field(default=DEFAULT_ROUTER, description="Name of the router that scores prompts.")
     threshold: float = Field(default=0.5, description="Score at or above which a call goes to strong.")
     strong_fraction: Optional[float] = Field(default=None, description="Requested share of strong calls.")
     fallback_to_other: bool = Field(default=False, description="On an error, try the other LLM.")
@@ -116,7 +117,7 @@ class RoutedLLM(FunctionCallingLLM):
         self,
         strong: LLM,
         weak: LLM,
-        router: Union[str, Router, RoutingPolicy, Any] = "mf",
+        router: Union[str, Router, RoutingPolicy, Any] = DEFAULT_ROUTER,
         *,
         threshold: Optional[float] = None,
         strong_fraction: Optional[float] = None,

@@ -1,7 +1,7 @@
 """routellm_core: routers that score prompts and decide strong vs weak model per call.
 
     from routellm_core import load_router
-    router = load_router("mf")          # bundled default, offline
+    router = load_router()              # the bundled default router, offline
     router.score("Prove that sqrt(2) is irrational")   # P(strong is clearly better), in [0, 1]
     router.route("hi", threshold=0.4)   # RoutingDecision(model="weak", ...)
 
@@ -26,7 +26,7 @@ from routellm_core.errors import (
     UnknownRouterError,
 )
 from routellm_core.routers.base import Router
-from routellm_core.routers.registry import available_routers
+from routellm_core.routers.registry import DEFAULT_ROUTER, available_routers
 from routellm_core.routing.decision import RoutingDecision
 from routellm_core.routing.policy import RoutingPolicy
 
@@ -47,5 +47,6 @@ __all__ = [
     "UnknownModelError",
     "UnknownRouterError",
     "available_routers",
+    "DEFAULT_ROUTER",
     "load_router",
 ]

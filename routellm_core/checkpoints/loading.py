@@ -23,10 +23,12 @@ from typing import Any
 
 from routellm_core.errors import DISTRIBUTION, CheckpointError, ConfigError, UnknownRouterError
 from routellm_core.routers.base import Router
-from routellm_core.routers.registry import ROUTER_CLASSES, available_routers, router_class
+from routellm_core.routers.registry import DEFAULT_ROUTER, ROUTER_CLASSES, available_routers, router_class
 
-#: names that load a checkpoint bundled in the package (resources/routers/<name>)
-BUNDLED: dict[str, str] = {"mf": "mf"}
+#: names that load a checkpoint bundled in the package (name -> folder in resources/routers/):
+#: ``"default"`` is the recommended router (today the pooled_ridge checkpoint); ``"mf"`` scores
+#: any pair of the models in its training battles
+BUNDLED: dict[str, str] = {"default": "pooled_ridge", "pooled_ridge": "pooled_ridge", "mf": "mf"}
 
 
 def is_registered_name(spec: Any) -> bool:
@@ -42,15 +44,21 @@ def loadable_spec(path: str | Path) -> str:
     return text if ("/" in text or "\\" in text or text.startswith((".", "~"))) else f"./{text}"
 
 
+def router_class_name(bundled: str) -> str:
+    """The router type of a bundled name (``"default"`` -> ``"pooled_ridge"``)."""
+    return BUNDLED[bundled] if BUNDLED[bundled] in ROUTER_CLASSES else bundled
+
+
 def bundled_checkpoint_dir(name: str) -> Path:
     return Path(str(resources.files("routellm_core") / "resources" / "routers" / BUNDLED[name]))
 
 
-def load_router(router: str | Path | Router, **kwargs: Any) -> Router:
+def load_router(router: str | Path | Router = DEFAULT_ROUTER, **kwargs: Any) -> Router:
     """A ready Router from:
 
     - a Router object (returned as is);
-    - ``"mf"``: the bundled default checkpoint (offline); ``"random"``: an untrained random router;
+    - ``"default"`` (also with no argument): the bundled default router, offline; ``"mf"``: the
+      bundled matrix-factorization router; ``"random"``: an untrained random router;
     - a local checkpoint folder (``config.json`` + ``model.safetensors``);
     - a Hugging Face Hub id ``"org/name"`` (downloaded with huggingface_hub).
 
@@ -84,7 +92,8 @@ def load_router(router: str | Path | Router, **kwargs: Any) -> Router:
         if not (folder / "config.json").is_file():
             raise CheckpointError(
                 f"the bundled {spec!r} checkpoint is missing from the installed package ({folder}); "
-                f"reinstall {DISTRIBUTION}, or train one with `routellm train mf ... --out DIR` and load DIR."
+                f"reinstall {DISTRIBUTION}, or train one with `routellm train {router_class_name(spec)} ... --out DIR` "
+                "and load DIR."
             )
         return load_checkpoint(folder, **kwargs)
     if spec in ROUTER_CLASSES:
@@ -92,7 +101,7 @@ def load_router(router: str | Path | Router, **kwargs: Any) -> Router:
         if getattr(cls, "needs_training", True):
             raise UnknownRouterError(
                 f"router {spec!r} has no bundled checkpoint; train one with "
-                f"`routellm train {spec} --battles FILE --out DIR` and load './DIR', or use 'mf'. "
+                f"`routellm train {spec} --battles FILE --out DIR` and load './DIR', or use {DEFAULT_ROUTER!r}. "
                 "(A bare router name never loads a folder of that name; give folders as paths.)"
             )
         return cls(**kwargs)

@@ -10,6 +10,7 @@ from typing import Any
 
 from routellm_core.checkpoints.loading import is_registered_name, load_router, loadable_spec
 from routellm_core.cli.common import read_prompt_file
+from routellm_core.routers.registry import DEFAULT_ROUTER
 from routellm_core.errors import ConfigError
 from routellm_core.utils.files import check_output_dir
 from routellm_core.utils.validation import finite_number, parse_finite
@@ -22,7 +23,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         description="Score your own prompts (text file, one per line, or JSONL/CSV with a 'prompt' column) "
         "and print the threshold that sends --strong-fraction of them to the strong model.",
     )
-    p.add_argument("--router", default="mf", help="router name, checkpoint folder or hub id (default: mf)")
+    p.add_argument("--router", default=DEFAULT_ROUTER, help=f"router name, checkpoint folder or hub id (default: {DEFAULT_ROUTER})")
     p.add_argument("--prompts", required=True, metavar="FILE")
     p.add_argument("--strong-fraction", type=parse_finite, required=True, help="share (0..1) of these prompts to send to strong")
     p.add_argument("--out", metavar="DIR", help="save a copy of the router with this calibration to DIR")

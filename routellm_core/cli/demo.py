@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from routellm_core.routers.registry import DEFAULT_ROUTER
 from routellm_core.routing.policy import RoutingPolicy
 from routellm_core.utils.validation import parse_finite
 
@@ -25,8 +26,8 @@ DEMO_PROMPTS = [
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("demo", help="route a handful of varied prompts and print a table", description="Route a handful of varied prompts with a router (default: the bundled mf) and print prompt, score, decision.")
-    p.add_argument("--router", default="mf")
+    p = subparsers.add_parser("demo", help="route a handful of varied prompts and print a table", description="Route a handful of varied prompts with a router (default: the bundled default router) and print prompt, score, decision.")
+    p.add_argument("--router", default=DEFAULT_ROUTER, help="router name, checkpoint folder or hub id")
     p.add_argument("--strong-fraction", type=parse_finite, default=0.5)
     p.add_argument("--threshold", type=parse_finite)
     p.set_defaults(func=run)

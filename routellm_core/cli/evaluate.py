@@ -1,8 +1,17 @@
-"""routellm eval: evaluate routers on a benchmark of strong/weak outcomes.
+"""routellm eval: evaluate routers on a benchmark of strong/weak outcomes, or on chat
+preference data.
 
     routellm eval --benchmark mmlu.jsonl --strong gpt-4-1106-preview \\
         --weak mistralai/Mixtral-8x7B-Instruct-v0.1 --routers random sw_ranking mf --cv 5 \\
         --out-json eval.json --plot eval.png --scores-out scores.jsonl
+
+    routellm eval --preferences arena.jsonl.gz oa.jsonl.gz vicuna.jsonl.gz \\
+        --routers random pooled_ridge --leave-one-source-out --golden gsm8k.jsonl --golden-all-pairs
+
+With --preferences, every prompt gets pooled strong-vs-weak labels (the strong and weak tier of
+each file's models, by Bradley-Terry strength) and results are given per source group with the
+oracle and the share of the random-to-oracle headroom recovered; --cv K splits by prompt and
+--leave-one-source-out trains on every other source group (plus --battles / --golden).
 
 Without --cv each router is loaded as it is (a name, a checkpoint folder or a hub id, as
 load_router takes them). With --cv K a router name means "train a fresh router of this type" on
@@ -25,8 +34,9 @@ from typing import Any
 import numpy as np
 
 from routellm_core.checkpoints.loading import load_router
-from routellm_core.data.battles import read_battles
+from routellm_core.cli.common import add_training_data_args, training_data_from_args
 from routellm_core.data.golden import read_golden
+from routellm_core.data.pooling import DEFAULT_STRONG_TIER
 from routellm_core.errors import ConfigError, RouteLLMError
 from routellm_core.evaluation.cross_validation import assign_folds, cross_val_scores, router_factory
 from routellm_core.evaluation.metrics import (
@@ -40,7 +50,7 @@ from routellm_core.evaluation.metrics import (
 )
 from routellm_core.evaluation.plots import plot_curves
 from routellm_core.routers.random import RandomRouter
-from routellm_core.routers.registry import ROUTER_CLASSES, available_routers, router_class
+from routellm_core.routers.registry import DEFAULT_ROUTER, ROUTER_CLASSES, available_routers, router_class
 from routellm_core.utils.files import check_output_file
 from routellm_core.utils.validation import parse_finite
 
@@ -50,11 +60,14 @@ ORACLE = "oracle"
 
 # ============================================================================ parser
 def _add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--benchmark", nargs="+", required=True, metavar="FILE",
-                   help="benchmark outcome file(s): JSONL/CSV/Parquet rows with prompt and scores {model: 0..1}")
-    p.add_argument("--strong", required=True, help="strong model name (a key of scores)")
-    p.add_argument("--weak", required=True, help="weak model name (a key of scores)")
-    p.add_argument("--routers", nargs="+", default=[RANDOM, "mf"], metavar="ROUTER",
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--benchmark", nargs="+", metavar="FILE",
+                      help="benchmark outcome file(s): JSONL/CSV/Parquet rows with prompt and scores {model: 0..1}")
+    what.add_argument("--preferences", nargs="+", metavar="FILE",
+                      help="preference battle file(s) to evaluate on with pooled labels (each file is one source)")
+    p.add_argument("--strong", help="with --benchmark: strong model name (a key of scores)")
+    p.add_argument("--weak", help="with --benchmark: weak model name (a key of scores)")
+    p.add_argument("--routers", nargs="+", default=[RANDOM, DEFAULT_ROUTER], metavar="ROUTER",
                    help=f"router names ({', '.join(available_routers())}) or, without --cv, checkpoint "
                         "folders / hub ids")
     p.add_argument("--cv", type=int, default=None, metavar="K",
@@ -63,8 +76,12 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
                    help="fold groups under --cv: duplicate prompts together (default) or whole categories")
     p.add_argument("--max-train", type=int, default=None, metavar="N",
                    help="under --cv, at most N golden training rows per fold (random subset)")
-    p.add_argument("--battles", nargs="+", default=None, metavar="FILE",
-                   help="under --cv, extra preference battles added to every fold's training set")
+    p.add_argument("--leave-one-source-out", action="store_true",
+                   help="with --preferences: score each source group with a router trained on the other groups")
+    p.add_argument("--strong-tier", type=parse_finite, default=DEFAULT_STRONG_TIER,
+                   help="with --preferences: share of each file's models in the strong tier (default 0.5)")
+    p.add_argument("--weak-tier", type=parse_finite, default=None,
+                   help="with --preferences: share of models after the strong tier in the weak tier (default: the rest)")
     p.add_argument("--seed", type=int, default=0, help="seed of folds, subsets, routers and the random router")
     p.add_argument("--random-seeds", type=int, default=10, metavar="N",
                    help="the random router is the mean curve of N seeds (default 10)")
@@ -81,6 +98,9 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
                       help="assumed tokens per call to turn prices into per-call costs (default 1000)")
     cost.add_argument("--strong-cost", type=parse_finite, default=None, help="strong model cost per call (overrides prices)")
     cost.add_argument("--weak-cost", type=parse_finite, default=None, help="weak model cost per call (overrides prices)")
+    add_training_data_args(
+        p, battles_help="under --cv / --leave-one-source-out, extra preference battles added to every training set"
+    )
     out = p.add_argument_group("output")
     out.add_argument("--out-json", default=None, metavar="FILE", help="write metrics and curves as JSON")
     out.add_argument("--plot", default=None, metavar="FILE.png", help="write quality vs %% strong calls as PNG")
@@ -177,7 +197,7 @@ def compute_router_scores(args: argparse.Namespace, rows: list[Any]) -> tuple[di
     """Per-router score arrays (n,). ``random`` gives the list of its seeds' arrays instead."""
     prompts = [r.prompt for r in rows]
     opts = _parse_router_opts(args.router_opt)
-    extra = read_battles(args.battles) if args.battles else None
+    extra = training_data_from_args(args).battles if args.battles else None
     if args.battles and not args.cv:
         _log("note: --battles is used only for training under --cv; ignored.")
     scores: dict[str, np.ndarray] = {}
@@ -234,6 +254,20 @@ def _run(args: argparse.Namespace) -> int:
     for option, path in (("--out-json", args.out_json), ("--plot", args.plot), ("--scores-out", args.scores_out)):
         if path:
             check_output_file(path, option)
+    if args.preferences:
+        from routellm_core.cli.evaluate_preferences import run_preferences
+
+        if args.plot or args.scores_out:
+            raise ConfigError("--plot and --scores-out are for --benchmark; with --preferences use --out-json.")
+        training = training_data_from_args(args) if (args.battles or args.golden) else None
+        return run_preferences(args, _parse_router_opts(args.router_opt), training)
+    if args.golden or args.leave_one_source_out:
+        raise ConfigError(
+            "--golden and --leave-one-source-out belong to --preferences evaluation; with --benchmark, the "
+            "benchmark's own rows are the training data under --cv (plus --battles)."
+        )
+    if not args.strong or not args.weak:
+        raise ConfigError("--benchmark needs --strong and --weak (the two model names in its scores).")
     rows, dropped = _load_rows(args)
     strong_s, weak_s = outcome_arrays(rows, args.strong, args.weak)
     qs, qw = check_benchmark(strong_s, weak_s)

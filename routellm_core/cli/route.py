@@ -7,13 +7,14 @@ import json
 from typing import Any
 
 from routellm_core.cli.common import add_policy_args
+from routellm_core.routers.registry import DEFAULT_ROUTER
 from routellm_core.routing.policy import RoutingPolicy
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser("route", help="score one prompt and print the decision", description="Score one prompt and print where it goes.")
     p.add_argument("prompt")
-    p.add_argument("--router", default="mf", help="router name, checkpoint folder or hub id (default: mf)")
+    p.add_argument("--router", default=DEFAULT_ROUTER, help=f"router name, checkpoint folder or hub id (default: {DEFAULT_ROUTER})")
     p.add_argument("--strong", help="strong model name (any model the router knows)")
     p.add_argument("--weak", help="weak model name (any model the router knows)")
     p.add_argument("--json", action="store_true", help="print the decision as JSON")

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from routellm_core.data.readers import iter_rows
+from routellm_core.data.readers import iter_rows, source_name
 from routellm_core.errors import DataFormatError
 from routellm_core.utils.validation import check_finite_array, finite_number
 
@@ -22,13 +22,16 @@ BATTLE_COLUMNS = ("prompt", "model_a", "model_b", "winner")
 @dataclass
 class Battles:
     """A set of battles. ``outcome[i]`` is 1.0 if model_a won, 0.0 if model_b won, 0.5 for a tie.
-    ``weight[i]`` (default 1.0) scales a row's share of the training loss."""
+    ``weight[i]`` (default 1.0) scales a row's share of the training loss. ``source[i]`` names the
+    file (one judge, one set of models) a row came from (default ``""``); pooled labels are
+    computed per source (``routellm_core.data.pooling``)."""
 
     prompts: list[str]
     model_a: list[str]
     model_b: list[str]
     outcome: np.ndarray
     weight: np.ndarray = field(default=None)  # type: ignore[assignment]
+    source: list[str] = field(default=None)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         n = len(self.prompts)
@@ -36,7 +39,13 @@ class Battles:
         if self.weight is None:
             self.weight = np.ones(n, dtype=np.float64)
         self.weight = np.asarray(self.weight, dtype=np.float64)
-        if not (len(self.model_a) == len(self.model_b) == len(self.outcome) == len(self.weight) == n):
+        if self.source is None:
+            self.source = [""] * n
+        elif isinstance(self.source, str):
+            self.source = [self.source] * n
+        else:
+            self.source = list(self.source)
+        if not (len(self.model_a) == len(self.model_b) == len(self.outcome) == len(self.weight) == len(self.source) == n):
             raise DataFormatError("Battles columns have different lengths.")
         check_finite_array("battle outcomes", self.outcome, error=DataFormatError)
         check_finite_array(
@@ -75,6 +84,7 @@ class Battles:
             model_b=[m for b in parts for m in b.model_b],
             outcome=np.concatenate([b.outcome for b in parts]),
             weight=np.concatenate([b.weight for b in parts]),
+            source=[s for b in parts for s in b.source],
         )
 
     def subset(self, idx: Sequence[int] | np.ndarray) -> Battles:
@@ -85,6 +95,7 @@ class Battles:
             model_b=[self.model_b[i] for i in idx],
             outcome=self.outcome[idx],
             weight=self.weight[idx],
+            source=[self.source[i] for i in idx],
         )
 
     def models(self) -> list[str]:
@@ -93,6 +104,14 @@ class Battles:
 
     def unique_prompts(self) -> list[str]:
         return list(dict.fromkeys(self.prompts))
+
+    def sources(self) -> list[str]:
+        """Distinct source names, in order of first appearance."""
+        return list(dict.fromkeys(self.source))
+
+    def of_source(self, name: str) -> Battles:
+        """The rows whose source is ``name``."""
+        return self.subset([i for i, s in enumerate(self.source) if s == name])
 
     def default_pair(self) -> tuple[str, str]:
         """(strong, weak): the two most frequent models, the one with the higher win rate first."""
@@ -109,7 +128,7 @@ class Battles:
 
 
 # ---------------------------------------------------------------------------- files
-def _battles_from_rows(rows: Iterable[tuple[int, dict[str, Any]]], source: str) -> Battles:
+def _battles_from_rows(rows: Iterable[tuple[int, dict[str, Any]]], source: str, name: str = "") -> Battles:
     prompts: list[str] = []
     ma: list[str] = []
     mb: list[str] = []
@@ -149,11 +168,12 @@ def _battles_from_rows(rows: Iterable[tuple[int, dict[str, Any]]], source: str) 
         mb.append(b)
         out.append(WINNER_VALUES[w])
         weights.append(weight)
-    return Battles(prompts, ma, mb, np.asarray(out), np.asarray(weights))
+    return Battles(prompts, ma, mb, np.asarray(out), np.asarray(weights), source=name)
 
 
 def read_battles(paths: str | Path | Sequence[str | Path]) -> Battles:
-    """Read battle files (see module doc) into one Battles set."""
+    """Read battle files (see module doc) into one Battles set; each file is one source, named
+    by ``source_name`` (the file name without its data suffixes)."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    return Battles.concat([_battles_from_rows(iter_rows(p), str(p)) for p in paths])
+    return Battles.concat([_battles_from_rows(iter_rows(p), str(p), source_name(p)) for p in paths])

@@ -4,7 +4,7 @@ battles (the model with the higher score wins; equal scores tie)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,49 +12,66 @@ from typing import Any
 import numpy as np
 
 from routellm_core.data.battles import Battles
-from routellm_core.data.readers import iter_rows
+from routellm_core.data.readers import iter_rows, source_name
 from routellm_core.errors import DataFormatError
 from routellm_core.utils.validation import finite_number
 
 
 @dataclass
 class GoldenRow:
-    """One benchmark outcome: ``scores[model]`` in [0, 1] (1 = correct)."""
+    """One benchmark outcome: ``scores[model]`` in [0, 1] (1 = correct); ``source`` names the file."""
 
     prompt: str
     scores: dict[str, float]
     id: str = ""
     category: str = ""
     contaminated: bool = False
+    source: str = ""
 
 
-def read_golden(paths: str | Path | Sequence[str | Path], *, drop_contaminated: bool = True) -> list[GoldenRow]:
-    """Read benchmark-outcome files (``prompt``, ``scores: {model: 0..1}``)."""
+def read_golden(
+    paths: str | Path | Sequence[str | Path],
+    *,
+    drop_contaminated: bool = True,
+    where: Mapping[str, Any] | None = None,
+    drop_models: Collection[str] = (),
+) -> list[GoldenRow]:
+    """Read benchmark-outcome files (``prompt``, ``scores: {model: 0..1}``).
+
+    ``where`` filters on row fields: a row that has field ``key`` is kept only if it equals the
+    value (e.g. ``{"permissive": True}``; rows without the field, as in files that do not record
+    it, are kept); ``drop_models`` removes those models' scores (e.g. runs a data card calls
+    broken)."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
+    conditions = dict(where or {})
+    dropped = set(drop_models)
     rows: list[GoldenRow] = []
     for p in paths:
         for lineno, row in iter_rows(p):
-            where = f"{p}:{lineno}"
+            if any(key in row and row[key] != value for key, value in conditions.items()):
+                continue
+            at = f"{p}:{lineno}"
             if "prompt" not in row or "scores" not in row:
-                raise DataFormatError(f"{where}: a benchmark row needs 'prompt' and 'scores' ({{model: 0..1}}).")
+                raise DataFormatError(f"{at}: a benchmark row needs 'prompt' and 'scores' ({{model: 0..1}}).")
             scores = row["scores"]
             if isinstance(scores, str):
                 try:
                     scores = json.loads(scores)
                 except json.JSONDecodeError:
-                    raise DataFormatError(f"{where}: scores must be a JSON object {{model: 0..1}}.") from None
+                    raise DataFormatError(f"{at}: scores must be a JSON object {{model: 0..1}}.") from None
             if not isinstance(scores, dict) or not scores:
-                raise DataFormatError(f"{where}: scores must be a non-empty object {{model: 0..1}}.")
+                raise DataFormatError(f"{at}: scores must be a non-empty object {{model: 0..1}}.")
             clean = {
-                str(k): finite_number(f"{where}: score of {k!r}", v, minimum=0.0, maximum=1.0,
+                str(k): finite_number(f"{at}: score of {k!r}", v, minimum=0.0, maximum=1.0,
                                       hint="Scores are benchmark outcomes in [0, 1] (1 = correct).",
                                       error=DataFormatError)
                 for k, v in scores.items()
+                if str(k) not in dropped
             }
             if not isinstance(row["prompt"], str) or not row["prompt"].strip():
-                raise DataFormatError(f"{where}: prompt is empty or not text.")
-            contaminated = parse_flag(row.get("contaminated"), f"{where}: contaminated")
+                raise DataFormatError(f"{at}: prompt is empty or not text.")
+            contaminated = parse_flag(row.get("contaminated"), f"{at}: contaminated")
             if contaminated and drop_contaminated:
                 continue
             rows.append(
@@ -64,6 +81,7 @@ def read_golden(paths: str | Path | Sequence[str | Path], *, drop_contaminated: 
                     id=str(row.get("id", f"{Path(p).name}:{lineno}")),
                     category=str(row.get("category", "") or ""),
                     contaminated=contaminated,
+                    source=source_name(p),
                 )
             )
     return rows
@@ -115,13 +133,15 @@ def golden_to_battles(
         ma.append(strong)
         mb.append(weak)
         out.append(_outcome(r.scores[strong], r.scores[weak]))
-    return Battles(prompts, ma, mb, np.asarray(out), np.full(len(prompts), float(weight)))
+    return Battles(
+        prompts, ma, mb, np.asarray(out), np.full(len(prompts), float(weight)), source=[r.source for r in rows]
+    )
 
 
 def golden_to_all_pair_battles(rows: Sequence[GoldenRow], *, weight: float = 1.0) -> Battles:
     """Battles between every pair of models scored on each row (multi-model benchmark files)."""
     weight = _golden_weight(weight)
-    prompts, ma, mb, out = [], [], [], []
+    prompts, ma, mb, out, sources = [], [], [], [], []
     for r in rows:
         names = sorted(r.scores)
         for i, a in enumerate(names):
@@ -130,7 +150,8 @@ def golden_to_all_pair_battles(rows: Sequence[GoldenRow], *, weight: float = 1.0
                 ma.append(a)
                 mb.append(b)
                 out.append(_outcome(r.scores[a], r.scores[b]))
-    return Battles(prompts, ma, mb, np.asarray(out), np.full(len(prompts), float(weight)))
+                sources.append(r.source)
+    return Battles(prompts, ma, mb, np.asarray(out), np.full(len(prompts), float(weight)), source=sources)
 
 
 def _golden_weight(weight: Any) -> float:

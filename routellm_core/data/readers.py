@@ -24,6 +24,15 @@ def _base_suffix(path: Path) -> str:
     return Path(path.stem).suffix.lower() if path.suffix == ".gz" else path.suffix.lower()
 
 
+def source_name(path: str | Path) -> str:
+    """A data file's source name: its file name without the data suffixes (``.jsonl.gz`` ...)."""
+    name = Path(path).name
+    for suffix in (".gz", ".jsonl", ".ndjson", ".json", ".csv", ".parquet"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+    return name
+
+
 def read_text_lines(path: str | Path, *, line: list[int] | None = None) -> Iterator[str]:
     """The lines (with their line ends) of a UTF-8 text file, gunzipped if it ends in ``.gz``.
 

@@ -62,6 +62,8 @@ class Router(abc.ABC):
     uses_embedder: ClassVar[bool] = True
     #: whether ``load_router(name)`` needs a trained checkpoint (random does not)
     needs_training: ClassVar[bool] = True
+    #: whether the score is the same for every model pair (no strong/weak model names needed)
+    model_agnostic: ClassVar[bool] = False
     #: parameters not written to a checkpoint's ``params`` (the embedder is stored by name and
     #: size; progress bars are a property of the session)
     unsaved_params: ClassVar[tuple[str, ...]] = ("embedder", "show_progress")
@@ -161,7 +163,7 @@ class Router(abc.ABC):
             raise ConfigError("fit() got no battles; give at least one battle row.")
         if battles.weight.sum() <= 0:
             raise ConfigError("every battle has weight 0, so there is nothing to learn; give some rows a positive weight.")
-        if self.strong_model is None or self.weak_model is None:
+        if not self.model_agnostic and (self.strong_model is None or self.weak_model is None):
             strong, weak = battles.default_pair()
             if self.strong_model is None:  # the other model of the default pair than the given weak
                 self.strong_model = strong if strong != self.weak_model else weak

@@ -12,12 +12,17 @@ from typing import Any
 
 from routellm_core.errors import UnknownRouterError
 
+#: the router used when none is named (``load_router()``, ``RoutingPolicy()``, the adapters, the
+#: CLI): a checkpoint bundled in the package (see ``checkpoints.loading.BUNDLED``)
+DEFAULT_ROUTER = "default"
+
 #: router name -> "module:Class" (imported on first use)
 ROUTER_CLASSES: dict[str, str] = {
     "random": "routellm_core.routers.random:RandomRouter",
     "sw_ranking": "routellm_core.routers.sw_ranking:SWRankingRouter",
     "mf": "routellm_core.routers.matrix_factorization:MatrixFactorizationRouter",
     "tfidf_ridge": "routellm_core.routers.tfidf_ridge:TfidfRidgeRouter",
+    "pooled_ridge": "routellm_core.routers.pooled_ridge:PooledRidgeRouter",
     "bert": "routellm_core.routers.transformers.bert:BertRouter",
     "causal_llm": "routellm_core.routers.transformers.causal_llm:CausalLLMRouter",
 }

@@ -17,6 +17,7 @@ from pathlib import Path
 from routellm_core.checkpoints.loading import shared_router
 from routellm_core.errors import ConfigError
 from routellm_core.routers.base import Router
+from routellm_core.routers.registry import DEFAULT_ROUTER
 from routellm_core.routing.decision import RoutingDecision, decide, resolve_threshold
 from routellm_core.routing.prompts import as_prompt_batch, as_single_prompt
 
@@ -36,7 +37,7 @@ class RoutingPolicy:
 
     def __init__(
         self,
-        router: Router | str | Path,
+        router: Router | str | Path = DEFAULT_ROUTER,
         *,
         threshold: float | None = None,
         strong_fraction: float | None = None,
@@ -48,7 +49,7 @@ class RoutingPolicy:
     @classmethod
     def build(
         cls,
-        router: RoutingPolicy | Router | str | Path,
+        router: RoutingPolicy | Router | str | Path = DEFAULT_ROUTER,
         *,
         threshold: float | None = None,
         strong_fraction: float | None = None,

@@ -124,6 +124,9 @@ PARAMETER_RULES: dict[str, Rule] = {
     "lora_alpha": Rule(minimum=0.0, min_exclusive=True),
     "lora_dropout": Rule(minimum=0.0, maximum=1.0, max_exclusive=True),
     "train_layers": Rule(integer=True, minimum=0, hint="None = fine-tune every layer."),
+    "strong_tier": Rule(minimum=0.0, maximum=1.0, min_exclusive=True, max_exclusive=True,
+                        hint="The share of each source's models in the strong tier, e.g. 0.5."),
+    "weak_tier": Rule(minimum=0.0, maximum=1.0, min_exclusive=True, hint="None = every model below the strong tier."),
 }
 
 

@@ -1,0 +1,128 @@
+"""``pooled_ridge``: ridge regression of the pooled strong-tier advantage on prompt text features.
+
+The bundled default router. Instead of one model pair's noisy battles, it learns from labels pooled
+over every pair judged on a prompt (``routellm_core.pooling``): per source, models are ranked by
+Bradley-Terry strength and split into a strong and a weak tier, and a prompt's target is the
+strong tier's mean result minus the weak tier's (in [-1, 1]): how much a stronger model's answer
+is expected to beat a weaker one's on this prompt.
+
+Features and solver are ``tfidf_ridge``'s (hashed word n-gram TF-IDF, text statistics and the
+prompt embedding; weighted ridge by conjugate gradients, numpy only), plus seven character-class
+statistics that carry the shape of a prompt whatever its words (``char_class_stats``): math and
+code symbols, line breaks, indented lines, backslashes, non-ASCII share and mean word length. Each source (file) gets the
+same total weight unless ``source_weights`` says otherwise, times the mean weight of its rows
+(``--battles-weight`` / ``--golden-weight``), so a big benchmark file cannot drown the chat data.
+
+The score ``sigmoid(2 * predicted advantage)`` is about P(a stronger model's answer is better) +
+half P(tie). It does not depend on which two models are routed (the router is model-agnostic):
+any strong/weak pair may be passed, and the same score is returned.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from routellm_core.data.pooling import DEFAULT_STRONG_TIER, pool_labels
+from routellm_core.errors import ConfigError
+from routellm_core.routers.embedding import sigmoid
+from routellm_core.routers.tfidf_ridge import TfidfRidgeRouter, text_stats
+from routellm_core.utils.validation import finite_number
+
+_MATH_SYMBOLS = "=+*/^<>%|~\u2211\u222b\u221a\u2264\u2265\u00b1\u00d7\u00f7\u221e\u2248\u2260\u2202\u03c0"
+_CODE_SYMBOLS = "{}()[];`_#@$&"
+_DROP_MATH = str.maketrans("", "", _MATH_SYMBOLS)
+_DROP_CODE = str.maketrans("", "", _CODE_SYMBOLS)
+N_CHAR_STATS = 7
+
+
+def char_class_stats(texts: list[str]) -> np.ndarray:
+    """Character-class statistics (n, 7): log counts of math symbols, code symbols, line breaks,
+    indented lines and backslashes; the share of non-ASCII characters (in [0, 1]); the mean word
+    length in characters. Each is a C-speed string operation."""
+    out = np.zeros((len(texts), N_CHAR_STATS), dtype=np.float64)
+    for i, t in enumerate(texts):
+        n = len(t)
+        words = t.split()
+        out[i] = (
+            n - len(t.translate(_DROP_MATH)),
+            n - len(t.translate(_DROP_CODE)),
+            t.count("\n"),
+            t.count("\n    ") + t.count("\n\t"),
+            t.count("\\"),
+            (n - len(t.encode("ascii", "ignore"))) / max(n, 1),
+            (sum(map(len, words)) / len(words)) if words else 0.0,
+        )
+    out[:, :5] = np.log1p(out[:, :5])
+    return out
+
+
+class PooledRidgeRouter(TfidfRidgeRouter):
+    """Parameters: ``strong_tier`` (share of each source's models, by strength, in the strong
+    tier; in (0, 1)), ``weak_tier`` (share of models, after the strong tier, in the weak tier;
+    None = all the rest), ``source_weights`` (``{source name: total weight}``; sources not named
+    get 1.0, names of sources absent from the training data are ignored), and every
+    ``tfidf_ridge`` parameter."""
+
+    name: ClassVar[str] = "pooled_ridge"
+    model_agnostic: ClassVar[bool] = True
+    # fitted: per source, the prompts and total weight used in training (stored in the checkpoint)
+    sources_: dict[str, dict[str, float]] | None = None
+
+    def __init__(
+        self,
+        *,
+        strong_tier: float = DEFAULT_STRONG_TIER,
+        weak_tier: float | None = None,
+        source_weights: dict[str, float] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.set_params(strong_tier=strong_tier, weak_tier=weak_tier, source_weights=source_weights)
+
+    def _check_params(self, params: dict[str, Any]) -> dict[str, Any]:
+        out = super()._check_params(params)
+        weights = out.get("source_weights")
+        if weights is not None:
+            if not isinstance(weights, dict):
+                raise ConfigError(
+                    f"source_weights must map source names to weights, got {type(weights).__name__}; "
+                    'e.g. {"arena": 2.0}.'
+                )
+            out["source_weights"] = {
+                str(k): finite_number(f"source_weights[{k!r}]", v, minimum=0.0) for k, v in weights.items()
+            }
+        return out
+
+    def known_models(self) -> list[str]:
+        return []
+
+    def _training_set(self, battles: Any) -> tuple[list[str], np.ndarray, np.ndarray]:
+        weights = self.source_weights or {}
+        prompt_weight: dict[str, float] = {}
+        self.sources_ = {}
+        labels = pool_labels(battles, self.strong_tier, self.weak_tier)
+        for name in battles.sources():
+            part = battles.of_source(name)
+            prompts = set(part.prompts) & set(labels.prompts)
+            total = float(weights.get(name, 1.0)) * float(part.weight.mean())
+            self.sources_[name or "<unnamed>"] = {"prompts": len(prompts), "weight": total}
+            for p in prompts:
+                prompt_weight[p] = prompt_weight.get(p, 0.0) + total / len(prompts)
+        w = np.array([prompt_weight.get(p, 0.0) for p in labels.prompts])
+        return labels.prompts, labels.advantage, w
+
+    def _text_stats(self, texts: list[str]) -> np.ndarray:
+        return np.hstack([text_stats(texts), char_class_stats(texts)])
+
+    def _score(self, prompts: list[str], strong: str | None, weak: str | None) -> np.ndarray:
+        return sigmoid(2.0 * self.predicted_gain(prompts))
+
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        config, tensors = super()._get_state()
+        return {**config, "sources": self.sources_}, tensors
+
+    def _set_state(self, config: dict[str, Any], tensors: dict[str, np.ndarray]) -> None:
+        super()._set_state(config, tensors)
+        self.sources_ = dict(config.get("sources") or {})
