@@ -2,11 +2,12 @@
 
 Prints: p50/p95 latency of ``router.score`` for one short chat prompt and one GSM8K-length
 prompt (warm, uncached: every call scores a new prompt), batched throughput for 1,000 short
-prompts, the cold start of a fresh process (import + load_router("mf") + first score) and the
-bare ``import routellm_core`` time. With ``--compare-minilm`` the same figures for the full
+prompts, the cold start of a fresh process (import + load_router(ROUTER) + first score) and the
+bare ``import routellm_core`` time. ``--compare mf`` (the default) measures the bundled ``mf`` in the
+same run and prints the ratios. With ``--compare-minilm`` the same figures for the full
 sentence-transformers all-MiniLM-L6-v2 embedder (what the static default replaces).
 
-    .venv/bin/python benchmarks/routing_overhead.py [--router mf] [--compare-minilm]
+    .venv/bin/python benchmarks/routing_overhead.py [--router default] [--compare mf] [--compare-minilm]
 """
 
 from __future__ import annotations
@@ -58,20 +59,24 @@ def fresh_process(code: str, runs: int) -> list[float]:
     return times
 
 
-def measure(label: str, router, n: int) -> None:  # noqa: ANN001
+def measure(label: str, router, n: int, offset: int = 0) -> tuple[float, float]:  # noqa: ANN001
+    """Print the latency and throughput figures; return (short-prompt p50 in ms, prompts/s)."""
     router.score("warm up")
-    short = latency(router, SHORT, n, 0)
-    long = latency(router, GSM8K_LIKE, n, 0)
-    tput = throughput(router, 1000, 10_000)
+    short = latency(router, SHORT, n, offset)
+    long = latency(router, GSM8K_LIKE, n, offset)
+    tput = throughput(router, 1000, offset + 10_000)
     print(f"[{label}]")
     print(f"  score(short prompt)        p50 {pct(short, 50):7.3f} ms   p95 {pct(short, 95):7.3f} ms   (n={n}, uncached)")
     print(f"  score(GSM8K-length prompt) p50 {pct(long, 50):7.3f} ms   p95 {pct(long, 95):7.3f} ms")
     print(f"  batched, 1,000 short prompts: {tput:,.0f} prompts/s")
+    return pct(short, 50), tput
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--router", default="mf")
+    ap.add_argument("--router", default="default")
+    ap.add_argument("--compare", nargs="*", default=["mf"], metavar="ROUTER",
+                    help="other routers measured in the same run, with ratios (default: mf)")
     ap.add_argument("-n", type=int, default=300, help="single-prompt calls per latency figure")
     ap.add_argument("--cold-runs", type=int, default=5)
     ap.add_argument("--compare-minilm", action="store_true")
@@ -87,7 +92,10 @@ def main() -> None:
 
     router = load_router(args.router)
     print(f"router={router.name} embedder={router.get_embedder().name} dim={router.get_embedder().dim}")
-    measure("default (static MiniLM)", router, args.n)
+    p50, tput = measure(f"{args.router} ({router.name}, static MiniLM)", router, args.n)
+    for k, other in enumerate(args.compare, 1):
+        o50, otput = measure(f"{other} (same run)", load_router(other), args.n, offset=100_000 * k)
+        print(f"  ratio {args.router}/{other}: short-prompt p50 x{p50 / o50:.2f}, throughput x{tput / otput:.2f}")
 
     cold = fresh_process(
         f"import routellm_core as r; x = r.load_router({args.router!r}); x.score('Explain the CAP theorem')",

@@ -1,31 +1,12 @@
 #!/usr/bin/env bash
-# Retrain the bundled default router (routellm_core/resources/routers/pooled_ridge) from ../shared/data.
-#
-# pooled_ridge learns "how much a stronger model's answer beats a weaker one's on this prompt" from
-# labels pooled over every model pair judged on a prompt (per file: strong tier = the stronger half of
-# its models by Bradley-Terry strength, weak tier = the rest). Only permissively licensed data:
-#   chat   arena-bench v1 grades (Apache-2.0), QLoRA GPT-4 pairwise on OpenAssistant and Vicuna-80
-#          prompts (MIT; prompts Apache-2.0), FastChat Vicuna-80 reviews (Apache-2.0)
-#   bench  RouteLLM's MMLU and GSM8K outcomes (Apache-2.0 repo; MIT questions), LLMRouter rows marked
-#          "permissive": true (HumanEval, GSM8K, CommonsenseQA, MATH, MMLU test; MIT) without rows that
-#          duplicate a MMLU/GSM8K benchmark question; the two llama3-chatqa runs are left out (the data
-#          card: a prompt-format failure, not the models' quality)
-# 20% of the benchmark prompts (by prompt hash) are held out and never trained on, so they can
-# measure the checkpoint (benchmarks/default_router_card.py). Each file is one source; the source
-# weights give chat and benchmark data the same total weight.
+# Retrain the bundled default router (routellm_core/resources/routers/pooled_ridge) from the shared
+# data folder; the recipe (files, licences, weights) is in scripts/default_router_recipe.sh.
+# Calibration: up to 300 distinct prompts of each training file, so that strong_fraction refers to a
+# mix of chat requests and benchmark questions in which no file dominates.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${DATA:-../shared/data}
 OUT=${OUT:-routellm_core/resources/routers/pooled_ridge}
-P=$DATA/preferences
-.venv/bin/routellm train pooled_ridge \
-  --battles "$P/arena_hard_auto_arena_bench_v1.jsonl.gz" "$P/qlora_oa_gpt4_pairwise.jsonl.gz" \
-            "$P/fastchat_vicuna_bench.jsonl.gz" "$P/qlora_vicuna80_gpt4_pairwise.jsonl.gz" \
-  --golden "$DATA/benchmarks/mmlu.jsonl" "$DATA/benchmarks/gsm8k.jsonl" \
-           "$DATA/multimodel/llmrouter_benchmark_outcomes.jsonl.gz" \
-  --golden-all-pairs --golden-holdout 0.2 --golden-where permissive=true benchmark_overlap=null \
-  --drop-models llama3-chatqa-1.5-8b llama3-chatqa-1.5-70b \
-  --opt alpha=10 stats_weight=1 embedding_weight=0.3 \
-        'source_weights={"arena_hard_auto_arena_bench_v1": 3, "qlora_oa_gpt4_pairwise": 1, "fastchat_vicuna_bench": 0.5, "qlora_vicuna80_gpt4_pairwise": 0.5, "mmlu": 1.5, "gsm8k": 1.5, "llmrouter_benchmark_outcomes": 2}' \
-  --calibrate-per-source 300 --seed 0 \
-  --out "$OUT"
+source scripts/default_router_recipe.sh
+.venv/bin/routellm train pooled_ridge --battles "${CHAT_FILES[@]}" "${GOLDEN_ARGS[@]}" \
+  --opt "${ROUTER_OPTS[@]}" --calibrate-per-source 300 --seed 0 --out "$OUT"

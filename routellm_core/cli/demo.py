@@ -41,9 +41,9 @@ def run(args: argparse.Namespace) -> int:
     policy = RoutingPolicy(args.router, threshold=args.threshold, strong_fraction=fraction)
     router = policy.router
     decisions = policy.decide_batch(DEMO_PROMPTS)
+    pair = "model-agnostic" if router.model_agnostic else f"strong={router.strong_model}  weak={router.weak_model}"
     print(
-        f"router={router.name}  strong={router.strong_model}  weak={router.weak_model}  "
-        f"threshold={policy.threshold:.4f}"
+        f"router={router.name} ({pair})  threshold={policy.threshold:.4f}"
         + ("" if args.threshold is not None else f" (strong_fraction={args.strong_fraction})")
     )
     print(f"{'prompt':<62} {'score':>6}  decision")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.docs import shown_outputs
 from tests.provider_fixtures import provider_server  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +46,7 @@ def test_doc_code_blocks_run(doc, provider_server, monkeypatch, tmp_path):  # no
     }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.chdir(tmp_path)
-    namespace: dict = {"__name__": f"doc_{doc.stem}"}
+    namespace: dict = {"__name__": f"doc_{doc.stem}", "__shown__": shown_outputs.check}
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     for i, (lang, code) in enumerate(_blocks(doc)):
         if lang == "bash":
@@ -53,6 +54,36 @@ def test_doc_code_blocks_run(doc, provider_server, monkeypatch, tmp_path):  # no
             assert proc.returncode == 0, f"{doc.name} bash block {i} failed:\n{code}\n{proc.stderr[-2000:]}"
             continue
         try:
-            exec(compile(code, f"{doc.name}[block {i}]", "exec"), namespace)  # noqa: S102
+            where = f"{doc.name}[block {i}]"
+            exec(compile(shown_outputs.instrument(code, where), where, "exec"), namespace)  # noqa: S102
+        except AssertionError:
+            raise
         except Exception as exc:  # noqa: BLE001
             pytest.fail(f"{doc.name} code block {i} failed: {type(exc).__name__}: {exc}\n{code}")
+
+
+def _command_outputs() -> list[tuple[str, str, str]]:
+    return [
+        (doc.name, m["cmd"], m["text"])
+        for doc in DOC_FILES
+        for m in shown_outputs.COMMAND_OUTPUT.finditer(doc.read_text(encoding="utf-8"))
+    ]
+
+
+@pytest.mark.parametrize(("doc", "command", "text"), _command_outputs(), ids=lambda x: str(x)[:40])
+def test_shown_command_output_is_what_the_command_prints(doc, command, text, monkeypatch):
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    proc = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.rstrip() == text.rstrip(), f"{doc}: the output shown for `{command}` differs:\n{proc.stdout}"
+
+
+def test_shown_values_match_rounding_and_ellipsis():
+    assert shown_outputs.matches("0.5548361939", "0.555")
+    assert not shown_outputs.matches("0.5548361939", "0.556")
+    assert shown_outputs.matches("RoutingDecision(model='weak', score=0.1234, threshold=0.4)", "RoutingDecision(model='weak', score=0.12, ...)")
+    assert not shown_outputs.matches("RoutingDecision(model='strong', score=0.1234)", "RoutingDecision(model='weak', ...)")
+    code = shown_outputs.instrument("x = 1 + 1  # -> 2\nprint(x)  # -> 2\nx * 2  # -> 4", "t")
+    seen = []
+    exec(code, {"__shown__": lambda actual, shown, where: seen.append((actual, shown))})  # noqa: S102
+    assert seen == [("2", "2"), ("2", "2"), ("4", "4")]

@@ -1,0 +1,25 @@
+# The bundled default router's training data and options, sourced by scripts/train_default_router.sh
+# (which trains it) and benchmarks/default_router_chat_eval.sh (which measures the same recipe on
+# held-out chat data). Needs DATA (the shared data folder).
+#
+# pooled_ridge learns "how much a stronger model's answer beats a weaker one's on this prompt" from
+# labels pooled over every model pair judged on a prompt (per file: strong tier = the stronger half of
+# its models by Bradley-Terry strength, weak tier = the rest). Only permissively licensed data:
+#   chat   arena-bench v1 grades (Apache-2.0), QLoRA GPT-4 pairwise on OpenAssistant and Vicuna-80
+#          prompts (MIT; prompts Apache-2.0), FastChat Vicuna-80 reviews (Apache-2.0)
+#   bench  RouteLLM's MMLU and GSM8K outcomes (Apache-2.0 repo; MIT questions), LLMRouter rows marked
+#          "permissive": true (HumanEval, GSM8K, CommonsenseQA, MATH, MMLU test; MIT) without rows that
+#          duplicate a MMLU/GSM8K benchmark question; the two llama3-chatqa runs are left out (the data
+#          card: a prompt-format failure, not the models' quality)
+# 20% of the benchmark prompts (by prompt hash) are held out and never trained on, so they can
+# measure the checkpoint (benchmarks/default_router_card.py). Each file is one source; the source
+# weights give chat and benchmark data the same total weight.
+P=$DATA/preferences
+CHAT_FILES=("$P/arena_hard_auto_arena_bench_v1.jsonl.gz" "$P/qlora_oa_gpt4_pairwise.jsonl.gz"
+            "$P/fastchat_vicuna_bench.jsonl.gz" "$P/qlora_vicuna80_gpt4_pairwise.jsonl.gz")
+GOLDEN_ARGS=(--golden "$DATA/benchmarks/mmlu.jsonl" "$DATA/benchmarks/gsm8k.jsonl"
+             "$DATA/multimodel/llmrouter_benchmark_outcomes.jsonl.gz"
+             --golden-all-pairs --golden-holdout 0.2 --golden-where permissive=true benchmark_overlap=null
+             --drop-models llama3-chatqa-1.5-8b llama3-chatqa-1.5-70b)
+ROUTER_OPTS=(alpha=10 stats_weight=1 embedding_weight=0.3
+             'source_weights={"arena_hard_auto_arena_bench_v1": 3, "qlora_oa_gpt4_pairwise": 1, "fastchat_vicuna_bench": 0.5, "qlora_vicuna80_gpt4_pairwise": 0.5, "mmlu": 1.5, "gsm8k": 1.5, "llmrouter_benchmark_outcomes": 2}')
