@@ -17,6 +17,7 @@ Usage::
         srv.requests[-1].model          # "gpt-4o-mini": which model answered
         srv.models_called()              # ["gpt-4o-mini"]
         srv.fail_model("gpt-4o-mini")    # every later call to that model gets HTTP 500
+        srv.cut_streams("gpt-4o-mini")   # its streams drop the connection after 2 events
         srv.clear_failures(); srv.clear_requests()
 
 Endpoints
@@ -297,15 +298,17 @@ class ProviderServer:
     ``RecordedRequest``, newest last).
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, keep_alive: bool = False) -> None:
         self._host = host
         self._port = port
+        self.keep_alive = keep_alive
         self._httpd: _QuietServer | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self.requests: list[RecordedRequest] = []
         self._failures: dict[str, tuple[int, int | None]] = {}  # model -> (status, times left)
         self._delays: dict[str, float] = {}
+        self._cuts: dict[str, int] = {}  # model -> SSE events sent before the connection drops
 
     # -------------------------------------------------------------- lifecycle
     def start(self) -> ProviderServer:
@@ -361,6 +364,12 @@ class ProviderServer:
         with self._lock:
             self._delays[model] = seconds
 
+    def cut_streams(self, model: str, after: int = 2) -> None:
+        """Drop the connection of streamed answers naming ``model`` after ``after`` events (a
+        provider failing mid-stream)."""
+        with self._lock:
+            self._cuts[model] = after
+
     def clear_requests(self) -> None:
         with self._lock:
             self.requests.clear()
@@ -370,6 +379,7 @@ class ProviderServer:
             self.requests.clear()
             self._failures.clear()
             self._delays.clear()
+            self._cuts.clear()
 
     def models_called(self, endpoint: str | None = None) -> list[str | None]:
         """Model names of the recorded requests (optionally only one endpoint), in order."""
@@ -400,9 +410,18 @@ class ProviderServer:
         with self._lock:
             return self._delays.get(model or "", 0.0)
 
+    def _cut_for(self, model: str | None) -> int | None:
+        with self._lock:
+            return self._cuts.get(model or "")
+
+
+class _StreamCut(Exception):
+    """Raised inside a handler to drop a stream's connection mid-way (see ``cut_streams``)."""
+
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 1024  # listen backlog: load tests open hundreds of connections at once
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         import sys
@@ -414,6 +433,7 @@ class _QuietServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
     server_state: ProviderServer
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence
@@ -445,10 +465,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _close_after(self) -> None:
         # One request per connection: async clients cache connection pools across event loops
         # (one loop per test), and a pooled connection from a closed loop fails on reuse.
+        # (``keep_alive=True``, for benchmarks, keeps connections open as real providers do.)
+        if self.server_state.keep_alive:
+            return
         self.send_header("Connection", "close")
         self.close_connection = True
 
     def _start_sse(self) -> None:
+        self._events_left = self.server_state._cut_for(self._model)
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
@@ -457,6 +481,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def _sse(self, data: str, event: str | None = None) -> None:
+        left = getattr(self, "_events_left", None)
+        if left is not None:
+            if left <= 0:
+                raise _StreamCut
+            self._events_left = left - 1
         text = (f"event: {event}\n" if event else "") + f"data: {data}\n\n"
         raw = text.encode("utf-8")
         self.wfile.write(f"{len(raw):X}\r\n".encode("ascii") + raw + b"\r\n")
@@ -467,6 +496,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def _record(self, provider: str, endpoint: str, body: dict[str, Any]) -> None:
+        self._model = body.get("model")
         self.server_state._record(
             RecordedRequest(
                 provider=provider,
@@ -538,6 +568,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send_json(404, {"error": {"message": f"unknown path {self.path}", "type": "not_found"}})
         except (BrokenPipeError, ConnectionResetError):
             pass
+        except _StreamCut:
+            self.close_connection = True  # the chunked body is never terminated
 
     # ------------------------------------------------------------------ OpenAI
     def _openai_chat(self, body: dict[str, Any]) -> None:

@@ -24,6 +24,7 @@ EXPECTED = {
     "03_agents.ipynb",
     "04_train_your_own_router.ipynb",
     "05_evaluate_on_benchmarks.ipynb",
+    "06_openai_compatible_server.ipynb",
 }
 #: calls that show something: a code cell that makes one (outside a def) must have saved outputs
 SHOWING_CALLS = {"print", "display", "show_table", "metrics_table", "plt.show"}

@@ -1,0 +1,12 @@
+"""``routellm serve``: an OpenAI-compatible HTTP endpoint that routes every chat completion
+between a strong and a weak model with ``RoutedChatModel``.
+
+Needs the ``serve`` extra (Starlette, uvicorn, langchain). This package imports nothing, so
+``routellm --help`` stays fast; the parts live in their modules:
+
+- ``app.create_app(ServerSettings(...))``: the ASGI app; ``models.ServerSettings``: its settings;
+- ``runner.serve(app, host, port)``: uvicorn in the foreground; ``runner.BackgroundServer``: in a
+  thread, for notebooks and tests;
+- ``cli``: the ``routellm serve`` command; ``model_names``: the ``router-...`` names;
+  ``openai_format``: the wire format; ``errors``: OpenAI-style error bodies.
+"""

@@ -1,0 +1,147 @@
+"""``routellm serve``: added to the ``routellm`` command through the ``routellm.cli`` entry point
+(``register``), so routellm_core never imports LangChain. Only argparse is imported here;
+the server's own dependencies load when the command runs."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from routellm_core.cli.common import add_policy_args
+from routellm_core.errors import ConfigError, install_hint
+from routellm_core.routers.registry import DEFAULT_ROUTER
+
+from langchain_routellm.server import defaults
+
+DESCRIPTION = """\
+Serve an OpenAI-compatible endpoint that routes each chat completion to the strong or the weak
+model. Point any OpenAI client at http://HOST:PORT/v1 and name a router as the model:
+
+  router-default              the first --router with this server's --threshold/--strong-fraction
+  router-default-0.3          the same router, about 30% of typical prompts to the strong model
+  router-mf-0.11593           router mf, strong iff score >= 0.11593 (RouteLLM's convention)
+  router-mf-share-0.3         router mf, about 30% of typical prompts to the strong model
+
+Endpoints: POST /v1/chat/completions (streaming, tools, response_format), GET /v1/models,
+GET /health. The decision comes back in x-routellm-* headers and a "routing" field.
+"""
+
+EPILOG = f"""\
+Upstream keys and base URLs come from the environment only (OPENAI_API_KEY, ANTHROPIC_API_KEY,
+OPENAI_BASE_URL, ANTHROPIC_BASE_URL, ...); install the LangChain package of each provider
+(langchain-openai, langchain-anthropic, ...). Needs the serve extra: {install_hint('serve')}.
+
+example:
+  routellm serve --strong anthropic:claude-sonnet-4-5 --weak openai:gpt-4o-mini --strong-fraction 0.3
+"""
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``serve`` subcommand to the ``routellm`` parser's subparsers."""
+    p = subparsers.add_parser(
+        "serve",
+        help="serve an OpenAI-compatible routing endpoint",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--strong",
+        required=True,
+        metavar="PROVIDER:MODEL",
+        help="strong upstream, named as init_chat_model names it (e.g. anthropic:claude-sonnet-4-5)",
+    )
+    p.add_argument(
+        "--weak", required=True, metavar="PROVIDER:MODEL", help="weak upstream (e.g. openai:gpt-4o-mini)"
+    )
+    p.add_argument(
+        "--router",
+        action="append",
+        metavar="[NAME=]SPEC",
+        dest="routers",
+        help="a router to serve: a name (default, mf), a checkpoint folder or a hub id, optionally named "
+        "NAME= for model names; repeat for more; the first is router-default (default: the bundled "
+        "default router)",
+    )
+    add_policy_args(p)
+    p.add_argument(
+        "--fallback",
+        action="store_true",
+        help="if the chosen upstream fails, answer with the other one (routing.fallback=true)",
+    )
+    p.add_argument(
+        "--host",
+        default=defaults.HOST,
+        help=f"address to listen on (default: {defaults.HOST}; 0.0.0.0 for all)",
+    )
+    p.add_argument("--port", type=int, default=defaults.PORT, help=f"port (default: {defaults.PORT})")
+    p.add_argument(
+        "--api-key",
+        help=f"bearer key clients must send (default: ${defaults.API_KEY_ENV}; prefer "
+        "the variable, a command line is visible to other users)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=defaults.TIMEOUT,
+        help=f"seconds a request, or a stream's next chunk, may take before 504 "
+        f"(default: {defaults.TIMEOUT:g})",
+    )
+    p.add_argument("--max-retries", type=int, help="retries of each upstream call (default: the provider's)")
+    p.add_argument(
+        "--max-request-bytes",
+        type=int,
+        default=defaults.MAX_REQUEST_BYTES,
+        help=f"larger request bodies get 413 (default: {defaults.MAX_REQUEST_BYTES})",
+    )
+    p.add_argument(
+        "--graceful-timeout",
+        type=int,
+        default=defaults.GRACEFUL_TIMEOUT,
+        help=f"on SIGINT/SIGTERM, seconds open requests get to finish (default: {defaults.GRACEFUL_TIMEOUT})",
+    )
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.set_defaults(func=run)
+
+
+def _require_serve_extra() -> None:
+    try:
+        import langchain.chat_models  # noqa: F401
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as exc:
+        raise ConfigError(
+            f"routellm serve needs the serve extra ({exc.name or exc} is missing): {install_hint('serve')}"
+        ) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the app from the arguments and serve until SIGINT/SIGTERM."""
+    _require_serve_extra()
+    from langchain_routellm.server.app import create_app
+    from langchain_routellm.server.models import ServerSettings
+    from langchain_routellm.server.runner import serve
+
+    settings = ServerSettings(
+        strong=args.strong,
+        weak=args.weak,
+        routers=args.routers or [DEFAULT_ROUTER],
+        threshold=args.threshold,
+        strong_fraction=args.strong_fraction,
+        fallback=args.fallback,
+        api_key=args.api_key or os.environ.get(defaults.API_KEY_ENV) or None,
+        timeout=args.timeout,
+        max_retries=args.max_retries,
+        max_request_bytes=args.max_request_bytes,
+    )
+    app = create_app(settings)
+    models = app.state.server.models
+    print(
+        f"routellm serve: strong={args.strong} weak={args.weak} models={', '.join(models.names())} "
+        f"auth={'bearer key' if settings.api_key else 'none'} on http://{args.host}:{args.port}/v1",
+        file=sys.stderr,
+    )
+    serve(app, args.host, args.port, graceful_timeout=args.graceful_timeout, log_level=args.log_level)
+    return 0
