@@ -24,8 +24,9 @@ class Embedder(Protocol):
 
 
 def normalize(x: np.ndarray) -> np.ndarray:
+    """Rows of ``x`` scaled to unit L2 norm (float32; all-zero rows stay zero)."""
     x = np.asarray(x, dtype=np.float32)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    norms = np.sqrt(np.einsum("ij,ij->i", x, x))[:, None]
     return x / np.maximum(norms, 1e-12)
 
 

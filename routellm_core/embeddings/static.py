@@ -58,8 +58,8 @@ class StaticEmbedder:
         table = self.table
         for i, enc in enumerate(encs):
             ids = enc.ids
-            if ids:
-                out[i] = table[ids].mean(axis=0)
+            if ids:  # the sum, not the mean: the row is L2-normalised next, so the direction is the same
+                np.add.reduce(table[ids], axis=0, out=out[i])
         return normalize(out)
 
 

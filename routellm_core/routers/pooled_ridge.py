@@ -27,7 +27,7 @@ import numpy as np
 from routellm_core.data.pooling import DEFAULT_STRONG_TIER, pool_labels
 from routellm_core.errors import ConfigError
 from routellm_core.routers.embedding import sigmoid
-from routellm_core.routers.tfidf_ridge import TfidfRidgeRouter, text_stats
+from routellm_core.routers.tfidf_ridge import TfidfRidgeRouter, stats_from_counts, text_counts
 from routellm_core.utils.validation import finite_number
 
 _MATH_SYMBOLS = "=+*/^<>%|~\u2211\u222b\u221a\u2264\u2265\u00b1\u00d7\u00f7\u221e\u2248\u2260\u2202\u03c0"
@@ -37,25 +37,32 @@ _DROP_CODE = str.maketrans("", "", _CODE_SYMBOLS)
 N_CHAR_STATS = 7
 
 
+def char_class_counts(text: str) -> tuple[float, ...]:
+    """Raw character-class counts: math symbols, code symbols, line breaks, indented lines,
+    backslashes; then the share of non-ASCII characters and the mean word length."""
+    n = len(text)
+    words = text.split()
+    return (
+        n - len(text.translate(_DROP_MATH)),
+        n - len(text.translate(_DROP_CODE)),
+        text.count("\n"),
+        text.count("\n    ") + text.count("\n\t"),
+        text.count("\\"),
+        (n - len(text.encode("ascii", "ignore"))) / max(n, 1),
+        (sum(map(len, words)) / len(words)) if words else 0.0,
+    )
+
+
 def char_class_stats(texts: list[str]) -> np.ndarray:
     """Character-class statistics (n, 7): log counts of math symbols, code symbols, line breaks,
     indented lines and backslashes; the share of non-ASCII characters (in [0, 1]); the mean word
     length in characters. Each is a C-speed string operation."""
-    out = np.zeros((len(texts), N_CHAR_STATS), dtype=np.float64)
-    for i, t in enumerate(texts):
-        n = len(t)
-        words = t.split()
-        out[i] = (
-            n - len(t.translate(_DROP_MATH)),
-            n - len(t.translate(_DROP_CODE)),
-            t.count("\n"),
-            t.count("\n    ") + t.count("\n\t"),
-            t.count("\\"),
-            (n - len(t.encode("ascii", "ignore"))) / max(n, 1),
-            (sum(map(len, words)) / len(words)) if words else 0.0,
-        )
-    out[:, :5] = np.log1p(out[:, :5])
-    return out
+    return _char_stats(np.array([char_class_counts(t) for t in texts], dtype=np.float64).reshape(len(texts), N_CHAR_STATS))
+
+
+def _char_stats(raw: np.ndarray) -> np.ndarray:
+    raw[:, :5] = np.log1p(raw[:, :5])
+    return raw
 
 
 class PooledRidgeRouter(TfidfRidgeRouter):
@@ -114,7 +121,10 @@ class PooledRidgeRouter(TfidfRidgeRouter):
         return labels.prompts, labels.advantage, w
 
     def _text_stats(self, texts: list[str]) -> np.ndarray:
-        return np.hstack([text_stats(texts), char_class_stats(texts)])
+        """``tfidf_ridge``'s 7 text statistics, then the 7 character-class statistics (one pass)."""
+        raw = np.array([text_counts(t) + char_class_counts(t) for t in texts], dtype=np.float64)
+        raw = raw.reshape(len(texts), 6 + N_CHAR_STATS)
+        return np.hstack([stats_from_counts(raw[:, :6]), _char_stats(raw[:, 6:])])
 
     def _score(self, prompts: list[str], strong: str | None, weak: str | None) -> np.ndarray:
         return sigmoid(2.0 * self.predicted_gain(prompts))

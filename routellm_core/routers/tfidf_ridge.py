@@ -49,25 +49,28 @@ def _ngrams(text: str, n: int) -> list[str]:
     return out
 
 
-def text_stats(texts: list[str]) -> np.ndarray:
-    """The raw text statistics (n, 7) described in the module doc."""
-    raw = np.zeros((len(texts), N_STATS), dtype=np.float64)
-    for i, t in enumerate(texts):
-        nums = _NUMBER.findall(t)
-        raw[i] = (
-            len(t.split()),
-            len(nums),
-            sum(map(len, nums)),
-            t.count(".") + t.count("?"),
-            sum(map(str.isupper, t)),
-            len(set(nums)),
-            0.0,
-        )
-    out = np.empty_like(raw)
+def text_counts(text: str) -> tuple[int, int, int, int, int, int]:
+    """Raw counts behind ``text_stats``: words, numbers, digits in numbers, sentence marks
+    (``.`` and ``?``), capital letters, distinct numbers."""
+    nums = _NUMBER.findall(text)
+    return (
+        len(text.split()), len(nums), sum(map(len, nums)), text.count(".") + text.count("?"),
+        sum(map(str.isupper, text)), len(set(nums)),
+    )
+
+
+def stats_from_counts(raw: np.ndarray) -> np.ndarray:
+    """The 7 text statistics of the module doc from ``text_counts`` rows (n, 6)."""
+    out = np.empty((raw.shape[0], N_STATS), dtype=np.float64)
     out[:, :5] = np.log1p(raw[:, :5])
     out[:, 5] = raw[:, 1] / np.maximum(raw[:, 0], 1.0)  # share of numbers among words
     out[:, 6] = np.log1p(raw[:, 5])
     return out
+
+
+def text_stats(texts: list[str]) -> np.ndarray:
+    """The raw text statistics (n, 7) described in the module doc."""
+    return stats_from_counts(np.array([text_counts(t) for t in texts], dtype=np.float64).reshape(len(texts), 6))
 
 
 class _SparseRows:
