@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from routellm_core.errors import DataFormatError
+from routellm_core.utils.validation import finite_number
 
 DEFAULT_STRONG_TIER = 0.5
 
@@ -98,8 +99,11 @@ def strength_tiers(
     models = battles.models()
     if len(models) < 2:
         raise DataFormatError("pooled labels need battles between at least two models.")
-    if not 0.0 < strong_tier < 1.0:
-        raise DataFormatError(f"strong_tier must be a share of models in (0, 1), got {strong_tier!r}.")
+    finite_number("strong_tier", strong_tier, minimum=0.0, maximum=1.0, min_exclusive=True, max_exclusive=True,
+                  hint="It is the share of each source's models in the strong tier, e.g. 0.5.")
+    if weak_tier is not None:
+        finite_number("weak_tier", weak_tier, minimum=0.0, maximum=1.0, min_exclusive=True,
+                      hint="It is the share of models after the strong tier in the weak tier; None = all the rest.")
     index = {m: i for i, m in enumerate(models)}
     strengths = bradley_terry(
         np.array([index[m] for m in battles.model_a], dtype=np.int64),
