@@ -5,7 +5,10 @@ embedding x (from the embedder) is projected to k dims, ``h = W x`` (optionally 
 hidden ReLU layer). The model's quality on the prompt is ``s(m, x) = c . (P[m] * h) + b[m]`` and
 P(a beats b) = sigmoid(s(a, x) - s(b, x)), trained with the Bradley-Terry loss (binary
 cross-entropy, ties as 0.5) over every battle. Because every model in the battles gets an
-embedding, any pair of known models can be scored, not only the default strong/weak pair.
+embedding, any pair of known models can be scored, not only the default strong/weak pair, and
+``quality(prompts, models)`` gives each model's ``sigmoid(s(m, x) - mean over known models of
+s(k, x))``: its chance of beating an average known model on the prompt (trained on golden rows
+with ``--golden-all-pairs``, a per-model quality a policy can trade against price).
 
 Inference is numpy only: for a fixed pair the score reduces to one dot product per prompt.
 """
@@ -27,6 +30,7 @@ class MatrixFactorizationRouter(Router):
     ``batch_size``, ``seed``, ``embedder`` (name or object)."""
 
     name: ClassVar[str] = "mf"
+    predicts_quality: ClassVar[bool] = True
     # fitted: the model names (rows of the tables) and the learned arrays
     models_: list[str] | None = None
     weights_: dict[str, np.ndarray] | None = None
@@ -121,6 +125,22 @@ class MatrixFactorizationRouter(Router):
             h = h @ self.weights_["proj2"].T
             logits = h @ v + bias
         return sigmoid(logits.astype(np.float64))
+
+    def _quality(self, prompts: list[str], models: list[str]) -> np.ndarray:
+        if not self.weights_:
+            raise ConfigError("this mf router is not trained; call fit(battles) or load a checkpoint.")
+        emb = self.embed(prompts).astype(np.float64)
+        check_dim(emb, int(self.weights_["proj"].shape[1]), self.get_embedder().name)
+        w = self.weights_
+        if self.hidden == 0:
+            h = emb @ w["proj"].T.astype(np.float64)
+        else:
+            h = np.maximum(emb @ w["proj"].T + w["proj_bias"], 0.0) @ w["proj2"].T
+        P = w["model_embeddings"].astype(np.float64)
+        P = P / np.maximum(np.linalg.norm(P, axis=1, keepdims=True), 1e-12)
+        strength = h @ (P * w["classifier"]).T + w["model_bias"]  # (n, all known models)
+        idx = [model_index(self.models_, m, "model", self.name) for m in models]
+        return sigmoid(strength[:, idx] - strength.mean(axis=1, keepdims=True))
 
     # ------------------------------------------------------------------ persistence
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
