@@ -212,10 +212,14 @@ def run_multimodel(args: argparse.Namespace, router_opts: dict[str, dict[str, An
         out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
         _log(f"wrote {out}")
     if args.plot:
-        from routellm_core.evaluation.plots import plot_cost_curves
+        from routellm_core.evaluation.plots import plot_cost_curves, plot_quality_bars
 
         title = ", ".join(Path(f).name for f in args.multimodel)
-        _log(f"wrote {plot_cost_curves(curves, singles, args.plot, title=title)}")
+        if data.costs is None:
+            bars = {n: s["max_quality"] for n, s in summary["systems"].items()}
+            _log(f"wrote {plot_quality_bars(bars, args.plot, title=title)}")
+        else:
+            _log(f"wrote {plot_cost_curves(curves, singles, args.plot, title=title)}")
     return 0
 
 

@@ -84,7 +84,25 @@ def plot_cost_curves(curves: Mapping[str, Any], singles: Sequence[str], path: st
     if title:
         ax.set_title(title, fontsize=9)
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="best")
+    fig.tight_layout()
+    out = _save(fig, path)
+    plt.close(fig)
+    return out
+
+
+def plot_quality_bars(quality: Mapping[str, float], path: str | Path, *, title: str = "") -> Path:
+    """Write a PNG: one horizontal bar of quality (%) per system (multi-model files without costs)."""
+    plt = _pyplot()
+    names = list(quality)
+    fig, ax = plt.subplots(figsize=(7.5, 0.35 * len(names) + 1.2), dpi=110)
+    ax.barh(range(len(names)), [100 * quality[n] for n in names], color="tab:blue")
+    ax.set_yticks(range(len(names)), [n.split("/")[-1] for n in names], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("quality (%)")
+    if title:
+        ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
     out = _save(fig, path)
     plt.close(fig)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import abc
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -202,23 +202,27 @@ class Router(abc.ABC):
         pair = self._resolve_pair(strong, weak)
         if not items:
             return np.zeros(0, dtype=np.float64)
+        scores = self._checked("scoring", "scores", len(items), lambda: self._score(items, *pair))
+        return float(scores[0]) if single else scores
+
+    def _checked(self, doing: str, what: str, n: int, compute: Callable[[], Any]) -> np.ndarray:
+        """``compute()`` as a float array clipped to [0, 1]. Any failure but a RouteLLMError
+        becomes a RoutingError naming the router (cause kept); NaN or infinity is refused."""
         try:
-            scores = np.asarray(self._score(items, *pair), dtype=np.float64)
+            out = np.asarray(compute(), dtype=np.float64)
         except RouteLLMError:
             raise
         except Exception as exc:  # noqa: BLE001 - wrap with context, keep the cause
             raise RoutingError(
-                f"router {self.name!r} failed while scoring {len(items)} prompt(s): "
-                f"{type(exc).__name__}: {exc}"
+                f"router {self.name!r} failed while {doing} {n} prompt(s): {type(exc).__name__}: {exc}"
             ) from exc
         check_finite_array(
-            f"router {self.name!r}'s scores",
-            scores,
+            f"router {self.name!r}'s {what}",
+            out,
             hint="Its weights are corrupt or training diverged; retrain it (e.g. with a lower lr).",
             error=RoutingError,
         )
-        scores = np.clip(scores, 0.0, 1.0)
-        return float(scores[0]) if single else scores
+        return np.clip(out, 0.0, 1.0)
 
     def _resolve_pair(self, strong: str | None, weak: str | None) -> tuple[str | None, str | None]:
         pair = (strong or self.strong_model, weak or self.weak_model)
@@ -251,18 +255,8 @@ class Router(abc.ABC):
             )
         if not items:
             return np.zeros((0, len(names)), dtype=np.float64)
-        try:
-            out = np.asarray(self._quality(items, names), dtype=np.float64)
-        except RouteLLMError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - wrap with context, keep the cause
-            raise RoutingError(
-                f"router {self.name!r} failed while predicting quality of {len(items)} prompt(s): "
-                f"{type(exc).__name__}: {exc}"
-            ) from exc
-        check_finite_array(f"router {self.name!r}'s quality predictions", out, error=RoutingError,
-                           hint="Its weights are corrupt or training diverged; retrain it.")
-        return np.clip(out, 0.0, 1.0)
+        return self._checked("predicting quality of", "quality predictions", len(items),
+                             lambda: self._quality(items, names))
 
     def _quality(self, prompts: list[str], models: list[str]) -> np.ndarray:
         """(n, len(models)) predicted quality; routers with ``predicts_quality`` implement it."""

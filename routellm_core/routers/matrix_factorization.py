@@ -129,18 +129,31 @@ class MatrixFactorizationRouter(Router):
     def _quality(self, prompts: list[str], models: list[str]) -> np.ndarray:
         if not self.weights_:
             raise ConfigError("this mf router is not trained; call fit(battles) or load a checkpoint.")
-        emb = self.embed(prompts).astype(np.float64)
+        emb = self.embed(prompts)
         check_dim(emb, int(self.weights_["proj"].shape[1]), self.get_embedder().name)
-        w = self.weights_
+        head, bias = self._quality_head()
         if self.hidden == 0:
-            h = emb @ w["proj"].T.astype(np.float64)
+            strength = emb @ head + bias  # (n, all known models)
         else:
-            h = np.maximum(emb @ w["proj"].T + w["proj_bias"], 0.0) @ w["proj2"].T
-        P = w["model_embeddings"].astype(np.float64)
-        P = P / np.maximum(np.linalg.norm(P, axis=1, keepdims=True), 1e-12)
-        strength = h @ (P * w["classifier"]).T + w["model_bias"]  # (n, all known models)
+            w = self.weights_
+            strength = (np.maximum(emb @ w["proj"].T + w["proj_bias"], 0.0) @ w["proj2"].T) @ head + bias
         idx = [model_index(self.models_, m, "model", self.name) for m in models]
+        strength = strength.astype(np.float64)
         return sigmoid(strength[:, idx] - strength.mean(axis=1, keepdims=True))
+
+    def _quality_head(self) -> tuple[np.ndarray, np.ndarray]:
+        """(matrix, bias) with every known model's strength = h(x) @ matrix + bias, the projection
+        folded in when ``hidden`` is 0 (cached with the pair heads)."""
+        head = self._pair_cache.get(("quality",))  # type: ignore[call-overload]
+        if head is None:
+            w = self.weights_
+            P = w["model_embeddings"] / np.maximum(np.linalg.norm(w["model_embeddings"], axis=1, keepdims=True), 1e-12)
+            matrix = (P * w["classifier"]).T  # (k, models)
+            if self.hidden == 0:
+                matrix = w["proj"].T @ matrix  # (d, models)
+            head = (matrix.astype(np.float32), w["model_bias"].astype(np.float32))
+            self._pair_cache[("quality",)] = head  # type: ignore[index]
+        return head  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ persistence
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

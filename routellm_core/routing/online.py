@@ -33,12 +33,15 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from routellm_core.errors import ConfigError
+from routellm_core.routing.calibration import tradeoff_choice
 from routellm_core.routing.decision import tier_of
 from routellm_core.utils.validation import finite_number
 
 #: default step, in units of the score spread per call
-DEFAULT_STEP = 0.05
+DEFAULT_STEP = 0.1
 #: default half-life, in calls, of the realised shares and of the spread estimate
 DEFAULT_HALFLIFE = 1000.0
 
@@ -56,7 +59,7 @@ def online_settings(online: Any) -> dict[str, float] | None:
             raise ConfigError(f"online settings take 'step' and 'halflife', not {unknown}.")
         return {
             "step": finite_number("online step", online.get("step", DEFAULT_STEP), minimum=0.0, min_exclusive=True,
-                                  hint="The step is in units of the score spread per call, e.g. 0.05."),
+                                  hint="The step is in units of the score spread per call, e.g. 0.1."),
             "halflife": finite_number("online halflife", online.get("halflife", DEFAULT_HALFLIFE), minimum=1.0,
                                       hint="The half-life of the realised shares, in calls, e.g. 1000."),
         }
@@ -195,11 +198,7 @@ class TradeoffController(_Controller):
         q = [float(x) for x in quality]
         with self._lock:
             lam, b, c = self._lam, self._b, self._c
-            best, index = -math.inf, 0
-            for j in range(len(q)):  # ties go to the cheaper (later) model
-                u = q[j] - lam * c[j] + b[j]
-                if u >= best:
-                    best, index = u, j
+            index = int(tradeoff_choice(np.asarray(q), np.asarray(c), lam, np.asarray(b)))
             eta = self.step * self._spread
             if self._budget is not None:
                 self._lam = max(0.0, lam + eta / self._gap * (c[index] - self._budget))

@@ -149,8 +149,9 @@ def test_cli_multimodel_prices_cv_tiers_and_quality_only(tmp_path: Path, capsys:
     assert report["tiers"] == ["big", "mid", "small"]  # the checkpoint routes by tiers
     assert str(tiny_router_path()) in report["summary"]["systems"]
     capsys.readouterr()
-    assert main(["--multimodel", str(both), "--routers", "random", "--quiet"]) == 0
-    assert "quality figures only" in capsys.readouterr().out
+    bars = tmp_path / "bars.png"
+    assert main(["--multimodel", str(both), "--routers", "random", "--quiet", "--plot", str(bars)]) == 0
+    assert "quality figures only" in capsys.readouterr().out and bars.read_bytes()[:4] == b"\x89PNG"
     assert main(["--multimodel", str(both), "--train", str(both), "--cv", "2", "--quiet"]) == 2
     assert "not both" in capsys.readouterr().err
     assert main(["--multimodel", str(both), "--strong", "big", "--quiet"]) == 2
