@@ -181,8 +181,10 @@ class CostCurve:
         return None if len(ok) == 0 else int(ok[np.argmax(self.quality[ok])])
 
     def to_json(self) -> dict[str, Any]:
+        """The distinct operating points and the hull, as lists."""
+        points = sorted(set(zip(self.cost.tolist(), self.quality.tolist())))
         out: dict[str, Any] = {
-            "points": {"cost": [float(x) for x in self.cost], "quality": [round(float(x), 6) for x in self.quality]},
+            "points": {"cost": [c for c, _ in points], "quality": [round(q, 6) for _, q in points]},
             "hull": {"cost": [float(x) for x in self.hull[0]], "quality": [round(float(x), 6) for x in self.hull[1]]},
         }
         return out

@@ -155,9 +155,11 @@ class RoutingPolicy:
         **options: Any,
     ) -> RoutingPolicy:
         """``router`` itself when it is a ready RoutingPolicy (then give no other setting: it has
-        its cut-offs), else a new policy for it (``options``: the N-model settings)."""
+        its cut-offs; ``models`` may name its models), else a new policy for it (``options``: the
+        N-model settings)."""
         if isinstance(router, RoutingPolicy):
-            given = [k for k, v in options.items() if v is not None and v is not False and v != "auto"]
+            given = [k for k, v in options.items() if v is not None and v is not False and v != "auto"
+                     and k != "model_names" and not (k == "models" and set(v) == set(router.labels))]
             if threshold is not None or strong_fraction is not None or given:
                 raise ConfigError(
                     "router is a ready RoutingPolicy, which already has a threshold; "

@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "routellm_core.routing",  # the package __init__ (imports nothing)
         "routellm_core.routing.decision", "routellm_core.routing.calibration",
         "routellm_core.routing.prompts", "routellm_core.routing.metadata", "routellm_core.routing.fallback",
-        "routellm_core.routing.capabilities", "routellm_core.routing.candidates", "routellm_core.routing.online",
+        "routellm_core.routing.capabilities",
         "routellm_core.checkpoints",  # the package __init__ (imports nothing)
         "routellm_core.checkpoints.format",
     )),

@@ -163,3 +163,14 @@ def test_identity_profile_and_settings_checks() -> None:
         RoutedChatModel(strong=openai_chat(), router=router())
     with pytest.raises(ConfigError, match="two models"):
         three(threshold=0.5)
+
+
+def test_a_ready_policy_routes_the_same_models() -> None:
+    from routellm_core import RoutingPolicy
+
+    policy = RoutingPolicy(router(), models=["big", "mid", "small"], thresholds=[0.95, 0.5])
+    llm = RoutedChatModel(models={"small": openai_chat(WEAK_OPENAI), "big": anthropic_chat(),
+                                  "mid": openai_chat(STRONG_OPENAI)}, router=policy)
+    assert llm.policy is policy and llm.policy.decide(HARD_EXAMPLE).model == "big"
+    with pytest.raises(ConfigError, match="ready RoutingPolicy"):
+        RoutedChatModel(models={"a": openai_chat(), "b": openai_chat()}, router=policy)
