@@ -266,13 +266,13 @@ class RoutingPolicy:
                     settings: dict[str, float] | None) -> None:
         cand = self.candidates
         assert cand is not None
-        quantiles = score_quantiles(np.atleast_1d(self.router.score(prompts))) if prompts else \
-            self.router.calibration_quantiles_
         if thresholds is not None:
             if settings is not None:
                 raise ConfigError("online mode keeps shares of calls on target: give shares= or budget=, not thresholds=.")
             self._thresholds = check_thresholds(thresholds, len(cand) - 1)
             return
+        quantiles = score_quantiles(np.atleast_1d(self.router.score(prompts))) if prompts else \
+            self.router.calibration_quantiles_
         if target is None:
             target = np.full(len(cand), 1.0 / len(cand))
         self.target_shares = cand.shares_dict(target)
