@@ -1,4 +1,5 @@
-"""``RoutedChatModel``: a LangChain chat model that sends each call to a strong or a weak model.
+"""``RoutedChatModel``: a LangChain chat model that sends each call to a strong or a weak model,
+or to one of N models (``models={...}``) under a budget or target shares.
 
 The adapter only translates: LangChain messages -> the text to score, a
 ``routellm_core.RoutingPolicy`` decides, the chosen model does the work with its own native
@@ -49,7 +50,7 @@ from pydantic import ConfigDict, Field, PrivateAttr
 
 from langchain_routellm import inner
 from langchain_routellm.messages import StickyRoutes, last_human_text, model_name, unwrap
-from routellm_core.errors import RouteLLMError
+from routellm_core.errors import ConfigError, RouteLLMError
 from routellm_core.routing.capabilities import shared_capabilities
 from routellm_core.routing.decision import STRONG, WEAK, RoutingDecision
 from routellm_core.routing.fallback import Attempts
@@ -73,7 +74,8 @@ _STICKY_MAX_BYTES = 2 * 2**20
 
 
 class RoutedChatModel(BaseChatModel):
-    """A chat model that routes every call to ``strong`` or ``weak`` with a RouteLLM router.
+    """A chat model that routes every call to ``strong`` or ``weak`` (or one of ``models``) with
+    a RouteLLM router.
 
     ```python
     llm = RoutedChatModel(
@@ -87,6 +89,13 @@ class RoutedChatModel(BaseChatModel):
     # {"model": "weak", "score": 0.12, "threshold": 0.31, "router": "mf",
     #  "model_name": "gpt-4o-mini"}
     ```
+
+    Any number of models: give ``models={name: chat model}`` instead of ``strong``/``weak``, with
+    ``prices={name: (input, output)}`` (USD per 1M tokens) and ``budget=`` (expected USD per
+    call) or ``shares={name: share of calls}``; ``online=True`` keeps the target on live
+    traffic. ``response_metadata["routing"]["model"]`` is then the chosen name, with its
+    ``tier``, the score(s), ``expected_cost`` and ``strongest_cost`` (see
+    ``routellm_core.RoutingPolicy`` for every option).
 
     The last human message is scored unless ``route_on`` is given (a function from the list of
     messages to the text to score, e.g. the user's question inside a RAG prompt; returning None
@@ -105,10 +114,31 @@ class RoutedChatModel(BaseChatModel):
     parameters to every model, but the inner clients keep their own (they own the connection).
     """
 
-    strong: Runnable[Any, Any]
+    strong: Runnable[Any, Any] | None = None
     """The strong (better, costlier) chat model, or one with tools bound."""
-    weak: Runnable[Any, Any]
+    weak: Runnable[Any, Any] | None = None
     """The weak (cheaper) chat model, or one with tools bound."""
+    models: dict[str, Runnable[Any, Any]] | None = None
+    """N models by name (instead of strong/weak): strongest first, unless ``prices`` order them."""
+    prices: dict[str, Any] | None = None
+    """``{name: (input, output)}`` USD per 1M tokens (or one number for both)."""
+    budget: float | None = None
+    """Expected USD per call (needs ``prices``)."""
+    shares: dict[str, float] | None = None
+    """Target share of calls per model (models not named split the rest)."""
+    thresholds: list[float] | None = None
+    """N - 1 score cut-offs of the tiers, strongest first."""
+    tokens: tuple[float, float] | None = None
+    """Typical (input, output) tokens of a call, for expected costs."""
+    strategy: str = "auto"
+    """``"auto"``, ``"tiers"`` (the router's one score split into tiers) or ``"quality"``
+    (a router predicting each model's quality, traded against price)."""
+    router_models: dict[str, str] | None = None
+    """The names the router knows the models by, where they differ."""
+    calibration_prompts: list[str] | None = None
+    """Typical prompts to calibrate the cut-offs on (default: the router's calibration)."""
+    online: Any = False
+    """Move the cut-offs with live traffic so realised shares / spend stay on target."""
     router: Any = Field(default_factory=from_env("ROUTELLM_ROUTER", default=DEFAULT_ROUTER))
     """Router name (``"mf"``, ``"random"``...), checkpoint folder, hub id, a ``Router`` or a
     ready ``RoutingPolicy``. Default: the ``ROUTELLM_ROUTER`` environment variable, else
@@ -139,10 +169,23 @@ class RoutedChatModel(BaseChatModel):
 
     def __init__(self, **data: Any) -> None:
         super().__init__(**data)
-        unwrap(self.strong)
-        unwrap(self.weak)
+        if self.models is not None:
+            if self.strong is not None or self.weak is not None:
+                raise ConfigError("give either strong= and weak=, or models={...}, not both.")
+            if not isinstance(self.models, dict) or len(self.models) < 2:
+                raise ConfigError("models must map at least two names to chat models.")
+        elif self.strong is None or self.weak is None:
+            raise ConfigError("RoutedChatModel needs strong= and weak= chat models, or models={name: chat model}.")
+        for member in self._members().values():
+            unwrap(member)
+        multi = {
+            "models": list(self.models), "prices": self.prices, "budget": self.budget, "shares": self.shares,
+            "thresholds": self.thresholds, "tokens": self.tokens, "strategy": self.strategy,
+            "router_models": self.router_models, "calibration_prompts": self.calibration_prompts,
+            "model_names": {label: self._model_name(label) for label in self.models},
+        } if self.models is not None else {}
         self._policy = RoutingPolicy.build(
-            self.router, threshold=self.threshold, strong_fraction=self.strong_fraction
+            self.router, threshold=self.threshold, strong_fraction=self.strong_fraction, online=self.online, **multi
         )
 
     # ------------------------------------------------------------------ identity
@@ -157,27 +200,39 @@ class RoutedChatModel(BaseChatModel):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
+        if self.models is None:
+            return {
+                "strong_model": self._model_name(STRONG),
+                "weak_model": self._model_name(WEAK),
+                "router": self._policy.router_name,
+                "threshold": self._policy.threshold,
+            }
         return {
-            "strong_model": self._model_name(STRONG),
-            "weak_model": self._model_name(WEAK),
+            "models": {label: self._model_name(label) for label in self._policy.labels},
             "router": self._policy.router_name,
-            "threshold": self._policy.threshold,
+            "strategy": self._policy.strategy,
         }
 
+    def _members(self) -> dict[str, Runnable[Any, Any]]:
+        """The routed models by label: ``strong``/``weak``, or the names of ``models``."""
+        if self.models is not None:
+            return self.models
+        return {STRONG: self.strong, WEAK: self.weak}  # type: ignore[dict-item]
+
     def _resolve_model_profile(self) -> Any:
-        profiles = [cast("dict[str, Any] | None", self._target(label)[0].profile) for label in (STRONG, WEAK)]
+        profiles = [cast("dict[str, Any] | None", self._target(label)[0].profile) for label in self._members()]
         return shared_capabilities(*profiles) or None
 
     def _target(self, label: str) -> tuple[BaseChatModel, dict[str, Any]]:
-        return unwrap(self.strong if label == STRONG else self.weak)
+        return unwrap(self._members()[label])
 
     def _model_name(self, label: str) -> str:
-        return model_name(*unwrap(self.strong if label == STRONG else self.weak))
+        return model_name(*self._target(label))
 
     # ------------------------------------------------------------------ deciding
     def _lookup(self, messages: Sequence[BaseMessage], config: RunnableConfig | None) -> tuple[Any, Any]:
         """(sticky memory key, the route this run already took or else the text to score)."""
-        found, key = self._sticky_runs.lookup(messages, config) if self.sticky else (None, None)
+        found, key = self._sticky_runs.lookup(messages, config, self._policy.labels) if self.sticky else (None, None)
         if found is not None:
             return key, found
         return key, pick_text(list(messages), last_human_text, route_on=self.route_on, owner=_OWNER)
@@ -331,7 +386,7 @@ class RoutedChatModel(BaseChatModel):
             return inner.ls_params(*self._prepare(decision.model, kwargs), stop)
         params = super()._get_ls_params(stop=stop, **kwargs)
         params["ls_provider"] = "routellm"
-        pair = f"routellm[{self._model_name(STRONG)}|{self._model_name(WEAK)}]"
+        pair = f"routellm[{'|'.join(self._model_name(label) for label in self._policy.labels)}]"
         params["ls_model_name"] = kwargs.get("model") or pair
         return params
 
@@ -350,15 +405,18 @@ class RoutedChatModel(BaseChatModel):
             call.setdefault("max_tokens", self.max_tokens)
         return model, call
 
+    def _attempts(self, model: str) -> Attempts:
+        return Attempts(model, self.fallback_to_other, others=self._policy.fallback_order(model))
+
     def _start(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> tuple[RoutingDecision, Attempts]:
         decision = kwargs.pop(DECISION_KW, None) or self.decide(messages)
-        return decision, Attempts(decision.model, self.fallback_to_other)
+        return decision, self._attempts(decision.model)
 
     async def _astart(
         self, messages: list[BaseMessage], kwargs: dict[str, Any]
     ) -> tuple[RoutingDecision, Attempts]:
         decision = kwargs.pop(DECISION_KW, None) or await self.adecide(messages)
-        return decision, Attempts(decision.model, self.fallback_to_other)
+        return decision, self._attempts(decision.model)
 
     def _answer(self, decision: RoutingDecision, attempts: Attempts) -> dict[str, Any]:
         """Routing metadata of the response from the model that answered."""
@@ -432,13 +490,13 @@ class RoutedChatModel(BaseChatModel):
     # ------------------------------------------------------------------ declarative methods
     def bind_tools(self, tools: Sequence[Any], *, tool_choice: str | dict[str, Any] | bool | None = None,
                    **kwargs: Any) -> Runnable[LanguageModelInput, AIMessage]:
-        """Bind ``tools`` to both models, each with its own ``bind_tools`` (native tool
+        """Bind ``tools`` to every routed model, each with its own ``bind_tools`` (native tool
         formats); calls are still routed once each."""
         bound = {
             label: self._target(label)[0].bind_tools(tools, tool_choice=tool_choice, **kwargs)
-            for label in (STRONG, WEAK)
+            for label in self._members()
         }
-        return self.model_copy(update=bound).bind()
+        return self.model_copy(update=bound if self.models is None else {"models": bound}).bind()
 
     def with_structured_output(self, schema: Any, *, include_raw: bool = False,
                                **kwargs: Any) -> Runnable[LanguageModelInput, Any]:
@@ -446,13 +504,14 @@ class RoutedChatModel(BaseChatModel):
         ...)`` (so its native JSON-schema / tool-calling strategy is used)."""
         outputs = {
             label: self._target(label)[0].with_structured_output(schema, include_raw=include_raw, **kwargs)
-            for label in (STRONG, WEAK)
+            for label in self._members()
         }
 
         def chosen(decision: RoutingDecision) -> Runnable[Any, Any]:
             runnable = outputs[decision.model]
             if self.fallback_to_other:
-                runnable = _Attempted(runnables=outputs, model=decision.model)
+                others = self._policy.fallback_order(decision.model)
+                runnable = _Attempted(runnables=outputs, model=decision.model, others=others)
             info = routing_metadata(decision, self._model_name(decision.model))
             return runnable.with_config(metadata={METADATA_KEY: info}, tags=[TAG_PREFIX + decision.model])
 
@@ -471,11 +530,12 @@ class _Attempted(RunnableSerializable[Any, Any]):
 
     runnables: dict[str, Runnable[Any, Any]]
     model: str
+    others: list[str]
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     def _attempts(self) -> Attempts:
-        return Attempts(self.model, fallback=True)
+        return Attempts(self.model, fallback=True, others=self.others)
 
     def _on(self, method: str, input: Any, config: RunnableConfig | None, kwargs: dict[str, Any]) -> Any:
         return lambda side: getattr(self.runnables[side], method)(input, config, **kwargs)

@@ -3,7 +3,7 @@ score, the route an agent run already took (sticky routing)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -25,8 +25,8 @@ def unwrap(runnable: Any) -> tuple[BaseChatModel, dict[str, Any]]:
         runnable = runnable.bound
     if not isinstance(runnable, BaseChatModel):
         raise ConfigError(
-            f"strong and weak must be LangChain chat models (BaseChatModel), or one with tools "
-            f"bound; got {type(runnable).__name__}."
+            f"strong, weak and models must be LangChain chat models (BaseChatModel), or one with "
+            f"tools bound; got {type(runnable).__name__}."
         )
     return runnable, kwargs
 
@@ -74,15 +74,16 @@ class StickyRoutes:
         self._memory: ByteLRU[RoutingDecision] = ByteLRU(max_bytes)
 
     def lookup(
-        self, messages: Sequence[BaseMessage], config: RunnableConfig | None
+        self, messages: Sequence[BaseMessage], config: RunnableConfig | None, labels: Collection[str]
     ) -> tuple[RoutingDecision | None, Any]:
-        """(the route this run already took, or None; the key to remember a new one under)."""
+        """(the route this run already took, or None; the key to remember a new one under);
+        ``labels``: the routed models' labels."""
         key = self._run_key(messages, config or {})
         for message in reversed(messages):
             if message.type == "human":
                 break
             if isinstance(message, AIMessage):
-                found = decision_from_metadata(message.response_metadata.get(ROUTING_KEY))
+                found = decision_from_metadata(message.response_metadata.get(ROUTING_KEY), labels)
                 if found is not None:
                     return found, key
         return (self._memory.get(key) if key is not None else None), key

@@ -13,16 +13,18 @@ Legacy callbacks: ``LLMCallEvent`` is the one ``CBEventType.LLM`` event of a rou
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from llama_index.core.callbacks import CallbackManager, CBEventType, EventPayload
 from llama_index.core.instrumentation.events.base import BaseEvent
 
 
 class RoutingDecisionEvent(BaseEvent):
-    """A RoutedLLM call was routed: ``model`` ("strong"/"weak"), ``model_name``, ``score``,
-    ``threshold``, ``router`` and ``method`` (``chat``, ``achat``, ``stream_chat``,
-    ``chat_with_tools``...)."""
+    """A RoutedLLM call was routed: ``model`` ("strong"/"weak", or the chosen model's name with
+    ``llms={...}``), ``model_name``, ``score``, ``threshold``, ``router`` and ``method``
+    (``chat``, ``achat``, ``stream_chat``, ``chat_with_tools``...); with N models also ``tier``,
+    ``strategy``, ``thresholds`` or ``scores``, ``expected_cost``, ``strongest_cost`` and, online,
+    ``realised_shares`` (see ``routellm_core.RoutingDecision``)."""
 
     model: str
     model_name: Optional[str] = None
@@ -30,19 +32,30 @@ class RoutingDecisionEvent(BaseEvent):
     threshold: float
     router: str
     method: str = ""
+    tier: Optional[int] = None
+    strategy: Optional[str] = None
+    thresholds: Optional[List[float]] = None
+    scores: Optional[Dict[str, float]] = None
+    expected_cost: Optional[float] = None
+    strongest_cost: Optional[float] = None
+    realised_shares: Optional[Dict[str, float]] = None
 
     @classmethod
     def class_name(cls) -> str:
         return "RoutingDecisionEvent"
 
     def to_routing_dict(self) -> dict:
-        return {
+        out = {
             "model": self.model,
             "model_name": self.model_name,
             "score": self.score,
             "threshold": self.threshold,
             "router": self.router,
         }
+        for name in ("tier", "strategy", "thresholds", "scores", "expected_cost", "strongest_cost", "realised_shares"):
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name)
+        return out
 
 
 class RoutingFallbackEvent(BaseEvent):

@@ -1,4 +1,5 @@
-"""``RoutedLLM``: a LlamaIndex LLM that sends each call to a strong or a weak LLM.
+"""``RoutedLLM``: a LlamaIndex LLM that sends each call to a strong or a weak LLM, or to one of N
+LLMs (``llms={...}``) under a budget or target shares.
 
 The adapter only translates: LlamaIndex messages -> the text to score, a
 ``routellm_core.RoutingPolicy`` decides, the chosen LLM answers through its public methods
@@ -59,7 +60,7 @@ from llamaindex_routellm.events import LLMCallEvent, RoutingDecisionEvent, Routi
 from llamaindex_routellm.messages import ToolRequest, latest_user_text, routing_of, tag, user_messages
 from routellm_core.errors import ConfigError
 from routellm_core.routing.capabilities import shared_capabilities
-from routellm_core.routing.decision import STRONG, RoutingDecision
+from routellm_core.routing.decision import STRONG, WEAK, RoutingDecision
 from routellm_core.routing.fallback import Attempts
 from routellm_core.routing.metadata import answering_model, routing_metadata
 from routellm_core.routers.registry import DEFAULT_ROUTER
@@ -81,10 +82,19 @@ _TOOLS_KW = "_routellm_tools"
 
 
 class RoutedLLM(FunctionCallingLLM):
-    """A drop-in LLM that routes every call to ``strong`` or ``weak`` with a RouteLLM router.
+    """A drop-in LLM that routes every call to ``strong`` or ``weak`` (or one of ``llms``) with a
+    RouteLLM router.
 
     Args:
         strong, weak: any LlamaIndex LLMs (``OpenAI``, ``Anthropic``, ``MockLLM``...).
+        llms: instead of strong/weak, N LLMs by name, with ``prices={name: (input, output)}``
+            (USD per 1M tokens) and ``budget=`` (expected USD per call) or
+            ``shares={name: share of calls}``; also ``thresholds``, ``tokens``, ``strategy``,
+            ``router_models``, ``calibration_prompts`` (see ``routellm_core.RoutingPolicy``).
+            The routing dict then names the chosen LLM (``model``), its ``tier``, the score(s),
+            ``expected_cost`` and ``strongest_cost``.
+        online: move the cut-offs with live traffic so the realised shares / spend stay on target
+            (``policy.realised_shares``, in the routing dict too).
         router: ``"mf"`` (bundled), ``"random"``, a checkpoint folder, a hub id, a Router, or a
             ready ``RoutingPolicy`` (then give no threshold/strong_fraction).
         threshold / strong_fraction: at most one (see ``routellm_core.RoutingPolicy``).
@@ -101,8 +111,16 @@ class RoutedLLM(FunctionCallingLLM):
     produced the response (read from its routing tag).
     """
 
-    strong: SerializeAsAny[LLM] = Field(description="LLM for prompts the router scores as hard.")
-    weak: SerializeAsAny[LLM] = Field(description="LLM for the other prompts.")
+    strong: Optional[SerializeAsAny[LLM]] = Field(default=None, description="LLM for prompts the router scores as hard.")
+    weak: Optional[SerializeAsAny[LLM]] = Field(default=None, description="LLM for the other prompts.")
+    llms: Optional[Dict[str, SerializeAsAny[LLM]]] = Field(
+        default=None, description="N LLMs by name, instead of strong/weak (strongest first unless priced)."
+    )
+    prices: Optional[Dict[str, Any]] = Field(default=None, description="USD per 1M (input, output) tokens per LLM.")
+    budget: Optional[float] = Field(default=None, description="Expected USD per call.")
+    shares: Optional[Dict[str, float]] = Field(default=None, description="Target share of calls per LLM.")
+    strategy: Optional[str] = Field(default=None, description="'tiers' or 'quality' (N LLMs).")
+    online: bool = Field(default=False, description="Keep the target on live traffic.")
     router: str = Field(default=DEFAULT_ROUTER, description="Name of the router that scores prompts.")
     threshold: float = Field(default=0.5, description="Score at or above which a call goes to strong.")
     strong_fraction: Optional[float] = Field(default=None, description="Requested share of strong calls.")
@@ -115,10 +133,20 @@ class RoutedLLM(FunctionCallingLLM):
 
     def __init__(
         self,
-        strong: LLM,
-        weak: LLM,
+        strong: Optional[LLM] = None,
+        weak: Optional[LLM] = None,
         router: Union[str, Router, RoutingPolicy, Any] = DEFAULT_ROUTER,
         *,
+        llms: Optional[Dict[str, LLM]] = None,
+        prices: Optional[Dict[str, Any]] = None,
+        budget: Optional[float] = None,
+        shares: Optional[Dict[str, float]] = None,
+        thresholds: Optional[Sequence[float]] = None,
+        tokens: Optional[Any] = None,
+        strategy: str = "auto",
+        router_models: Optional[Dict[str, str]] = None,
+        calibration_prompts: Optional[Sequence[str]] = None,
+        online: Any = False,
         threshold: Optional[float] = None,
         strong_fraction: Optional[float] = None,
         route_on: Optional[RouteOn] = None,
@@ -126,18 +154,42 @@ class RoutedLLM(FunctionCallingLLM):
         callback_manager: Optional[CallbackManager] = None,
         **kwargs: Any,
     ) -> None:
-        for label, llm in (("strong", strong), ("weak", weak)):
+        if llms is not None:
+            if strong is not None or weak is not None:
+                raise ConfigError("give either strong= and weak=, or llms={...}, not both.")
+            if not isinstance(llms, dict) or len(llms) < 2:
+                raise ConfigError("RoutedLLM llms= must map at least two names to LlamaIndex LLMs.")
+            members: Dict[str, Any] = dict(llms)
+        elif strong is None or weak is None:
+            raise ConfigError("RoutedLLM needs strong= and weak= LLMs, or llms={name: LLM}.")
+        else:
+            members = {"strong": strong, "weak": weak}
+        for label, llm in members.items():
             if not isinstance(llm, LLM):
+                where = f"{label}=" if llms is None else f"llms[{label!r}]"
                 raise ConfigError(
-                    f"RoutedLLM {label}= must be a LlamaIndex LLM (e.g. OpenAI(...), Anthropic(...)), "
+                    f"RoutedLLM {where} must be a LlamaIndex LLM (e.g. OpenAI(...), Anthropic(...)), "
                     f"got {type(llm).__name__}."
                 )
         if route_on is not None and not callable(route_on):
             raise ConfigError(f"route_on must be a function messages -> str, got {type(route_on).__name__}.")
-        policy = RoutingPolicy.build(router, threshold=threshold, strong_fraction=strong_fraction)
+        multi: Dict[str, Any] = {} if llms is None else {
+            "models": list(llms), "prices": prices, "budget": budget, "shares": shares, "thresholds": thresholds,
+            "tokens": tokens, "strategy": strategy, "router_models": router_models,
+            "calibration_prompts": calibration_prompts,
+            "model_names": {k: v for k, v in ((k, type(self)._model_name(v)) for k, v in llms.items()) if v},
+        }
+        policy = RoutingPolicy.build(router, threshold=threshold, strong_fraction=strong_fraction, online=online,
+                                     **multi)
         super().__init__(
             strong=strong,
             weak=weak,
+            llms=llms,
+            prices=prices,
+            budget=budget,
+            shares=shares,
+            strategy=policy.strategy,
+            online=policy.online is not None,
             router=policy.router_name,
             threshold=policy.threshold,
             strong_fraction=policy.strong_fraction,
@@ -154,45 +206,51 @@ class RoutedLLM(FunctionCallingLLM):
 
     @property
     def policy(self) -> RoutingPolicy:
-        """The routellm_core policy that makes every decision (follows ``self.threshold`` if it
-        is changed after construction)."""
-        if self.threshold != self._policy.threshold:
+        """The routellm_core policy that makes every decision (two models, not online: follows
+        ``self.threshold`` if it is changed after construction)."""
+        fixed = self._policy.candidates is None and self._policy.online is None
+        if fixed and self.threshold != self._policy.threshold:
             self._policy = self._policy.with_threshold(self.threshold)
             self.strong_fraction = None
         return self._policy
 
     # ------------------------------------------------------------------ metadata
+    def _members(self) -> Dict[str, LLM]:
+        """The routed LLMs by label: ``strong``/``weak``, or the names of ``llms``."""
+        if self.llms is not None:
+            return self.llms
+        return {STRONG: self.strong, WEAK: self.weak}  # type: ignore[dict-item]
+
     @property
     def metadata(self) -> LLMMetadata:
-        s, w = self.strong.metadata, self.weak.metadata
-        shared = shared_capabilities(s.model_dump(), w.model_dump())
+        each = [llm.metadata for llm in self._members().values()]
+        shared = shared_capabilities(*(m.model_dump() for m in each))
         shared["is_function_calling_model"] = bool(
-            shared.get("is_function_calling_model") and self._both_function_calling()
+            shared.get("is_function_calling_model") and self._all_function_calling()
         )
-        shared["model_name"] = f"routellm:{self.router}({s.model_name}|{w.model_name})"
+        shared["model_name"] = f"routellm:{self.router}({'|'.join(str(m.model_name) for m in each)})"
         shared.setdefault("system_role", MessageRole.SYSTEM)
         return LLMMetadata(**shared)
 
     def to_payload(self) -> Dict[str, Any]:
         out = super().to_payload()
-        out.update(
-            router=self.router,
-            threshold=self.threshold,
-            strong_model=self._model_name(self.strong),
-            weak_model=self._model_name(self.weak),
-        )
+        out.update(router=self.router, threshold=self.threshold)
+        if self.llms is None:
+            out.update(strong_model=self._model_name(self.strong), weak_model=self._model_name(self.weak))  # type: ignore[arg-type]
+        else:
+            out.update(models={k: self._model_name(v) for k, v in self.llms.items()}, strategy=self.strategy)
         return out
 
-    def _both_function_calling(self) -> bool:
-        return isinstance(self.strong, FunctionCallingLLM) and isinstance(self.weak, FunctionCallingLLM)
+    def _all_function_calling(self) -> bool:
+        return all(isinstance(llm, FunctionCallingLLM) for llm in self._members().values())
 
     def _require_function_calling(self) -> None:
-        for label, llm in (("strong", self.strong), ("weak", self.weak)):
+        for label, llm in self._members().items():
             if not isinstance(llm, FunctionCallingLLM):
                 raise ConfigError(
                     f"RoutedLLM cannot call tools: the {label} LLM ({type(llm).__name__}) is not a "
-                    "FunctionCallingLLM. Tool calling needs both LLMs to support it; use a "
-                    "ReActAgent (plain chat) with this pair instead."
+                    "FunctionCallingLLM. Tool calling needs every routed LLM to support it; use a "
+                    "ReActAgent (plain chat) with these LLMs instead."
                 )
 
     @staticmethod
@@ -207,7 +265,7 @@ class RoutedLLM(FunctionCallingLLM):
             return type(llm).__name__
 
     def _llm_for(self, model: str) -> LLM:
-        return self.strong if model == STRONG else self.weak
+        return self._members()[model]
 
     # ------------------------------------------------------------------ deciding
     def _text_to_score(self, messages: Sequence[ChatMessage]) -> str:
@@ -243,7 +301,8 @@ class RoutedLLM(FunctionCallingLLM):
                 error=f"{type(error).__name__}: {error}", method=method,
             ))
 
-        return Attempts(decision.model, self.fallback_to_other, on_fallback=on_fallback)
+        return Attempts(decision.model, self.fallback_to_other, on_fallback=on_fallback,
+                        others=self.policy.fallback_order(decision.model))
 
     def _attempt(
         self, decision: RoutingDecision, attempts: Attempts, call: _Call
@@ -395,17 +454,20 @@ class RoutedLLM(FunctionCallingLLM):
         return response  # the chosen LLM's own chat_with_tools has validated it
 
     def _llm_for_response(self, response: Any) -> List[LLM]:
-        """The LLM(s) to ask about a response: the tagged one, else strong then weak."""
-        model = answering_model(routing_of(response))
+        """The LLM(s) to ask about a response: the tagged one, else each in turn (strongest
+        first; one when all are of the same type)."""
+        model = answering_model(routing_of(response), self.policy.labels)
         if model is not None:
             return [self._llm_for(model)]
-        return [self.strong] if type(self.strong) is type(self.weak) else [self.strong, self.weak]
+        members = [self._llm_for(label) for label in self.policy.labels]
+        return members[:1] if len({type(m) for m in members}) == 1 else members
 
     def get_tool_calls_from_response(
         self, response: ChatResponse, error_on_no_tool_call: bool = True, **kwargs: Any
     ) -> List[ToolSelection]:
         """Answered by the LLM that produced ``response`` (its routing tag says which): each
-        provider stores tool calls its own way. An untagged response is tried on strong, then weak."""
+        provider stores tool calls its own way. An untagged response is tried on strong, then weak
+        (with N LLMs: strongest first)."""
         self._require_function_calling()
         candidates = self._llm_for_response(response)
         for i, llm in enumerate(candidates):

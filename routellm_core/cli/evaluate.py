@@ -1,5 +1,5 @@
-"""routellm eval: evaluate routers on a benchmark of strong/weak outcomes, or on chat
-preference data.
+"""routellm eval: evaluate routers on a benchmark of strong/weak outcomes, on chat preference
+data, or on multi-model outcomes (routing among N models, quality vs cost).
 
     routellm eval --benchmark mmlu.jsonl --strong gpt-4-1106-preview \\
         --weak mistralai/Mixtral-8x7B-Instruct-v0.1 --routers random sw_ranking mf --cv 5 \\
@@ -7,6 +7,16 @@ preference data.
 
     routellm eval --preferences arena.jsonl.gz oa.jsonl.gz vicuna.jsonl.gz \\
         --routers random pooled_ridge --leave-one-source-out --golden gsm8k.jsonl --golden-all-pairs
+
+    routellm eval --multimodel rb_arc_test.jsonl --train rb_arc_train.jsonl.gz \
+        --routers quality_ridge default --out-json mm.json --plot mm.png
+
+With --multimodel, every router is evaluated on its quality-vs-cost curve beside every single
+model, the random mix and the oracle: AIQ (RouterBench's area under the cost-quality hull), the
+cost at which it matches the best single model, its quality at half that model's cost. Router
+types are trained on --train files (or per fold with --cv K); a router predicting each model's
+quality trades it against cost, any other splits its score into tiers. Without costs in the
+files, --prices FILE gives USD per 1M tokens per model.
 
 With --preferences, every prompt gets pooled strong-vs-weak labels (the strong and weak tier of
 each file's models, by Bradley-Terry strength) and results are given per source group with the
@@ -35,6 +45,8 @@ import numpy as np
 
 from routellm_core.checkpoints.loading import load_router
 from routellm_core.cli.common import add_training_data_args, training_data_from_args
+from routellm_core.cli.evaluate_multimodel import add_arguments as add_multimodel_arguments
+from routellm_core.cli.evaluate_multimodel import run_multimodel
 from routellm_core.data.golden import read_golden
 from routellm_core.data.pooling import DEFAULT_STRONG_TIER
 from routellm_core.errors import ConfigError, RouteLLMError
@@ -65,6 +77,9 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
                       help="benchmark outcome file(s): JSONL/CSV/Parquet rows with prompt and scores {model: 0..1}")
     what.add_argument("--preferences", nargs="+", metavar="FILE",
                       help="preference battle file(s) to evaluate on with pooled labels (each file is one source)")
+    what.add_argument("--multimodel", nargs="+", metavar="FILE",
+                      help="multi-model outcome file(s) (scores {model: 0..1}, costs {model: USD} if known): "
+                           "route among all models, quality vs cost")
     p.add_argument("--strong", help="with --benchmark: strong model name (a key of scores)")
     p.add_argument("--weak", help="with --benchmark: weak model name (a key of scores)")
     p.add_argument("--routers", nargs="+", default=[RANDOM, DEFAULT_ROUTER], metavar="ROUTER",
@@ -101,6 +116,7 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     add_training_data_args(
         p, battles_help="under --cv / --leave-one-source-out, extra preference battles added to every training set"
     )
+    add_multimodel_arguments(p)
     out = p.add_argument_group("output")
     out.add_argument("--out-json", default=None, metavar="FILE", help="write metrics and curves as JSON")
     out.add_argument("--plot", default=None, metavar="FILE.png", help="write quality vs %% strong calls as PNG")
@@ -254,6 +270,12 @@ def _run(args: argparse.Namespace) -> int:
     for option, path in (("--out-json", args.out_json), ("--plot", args.plot), ("--scores-out", args.scores_out)):
         if path:
             check_output_file(path, option)
+    if args.multimodel:
+        if args.scores_out or args.golden or args.leave_one_source_out:
+            raise ConfigError("--scores-out, --golden and --leave-one-source-out are not for --multimodel.")
+        return run_multimodel(args, _parse_router_opts(args.router_opt))
+    if args.train:
+        raise ConfigError("--train (a train split) is for --multimodel; with --benchmark use --cv K.")
     if args.preferences:
         from routellm_core.cli.evaluate_preferences import run_preferences
 

@@ -19,7 +19,8 @@ from routellm_core.utils.validation import finite_number
 
 @dataclass
 class GoldenRow:
-    """One benchmark outcome: ``scores[model]`` in [0, 1] (1 = correct); ``source`` names the file."""
+    """One benchmark outcome: ``scores[model]`` in [0, 1] (1 = correct); ``source`` names the file;
+    ``costs[model]``: the USD cost of that model's call, where the file records it (RouterBench)."""
 
     prompt: str
     scores: dict[str, float]
@@ -27,6 +28,7 @@ class GoldenRow:
     category: str = ""
     contaminated: bool = False
     source: str = ""
+    costs: dict[str, float] | None = None
 
 
 def read_golden(
@@ -71,6 +73,7 @@ def read_golden(
             }
             if not isinstance(row["prompt"], str) or not row["prompt"].strip():
                 raise DataFormatError(f"{at}: prompt is empty or not text.")
+            costs = _costs(row.get("costs"), at, dropped)
             contaminated = parse_flag(row.get("contaminated"), f"{at}: contaminated")
             if contaminated and drop_contaminated:
                 continue
@@ -82,9 +85,29 @@ def read_golden(
                     category=str(row.get("category", "") or ""),
                     contaminated=contaminated,
                     source=source_name(p),
+                    costs=costs,
                 )
             )
     return rows
+
+
+def _costs(value: Any, at: str, dropped: set[str]) -> dict[str, float] | None:
+    """A row's ``costs`` column ({model: USD per call, >= 0}) or None when absent."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise DataFormatError(f"{at}: costs must be a JSON object {{model: USD per call}}.") from None
+    if not isinstance(value, dict):
+        raise DataFormatError(f"{at}: costs must be an object {{model: USD per call}}.")
+    return {
+        str(k): finite_number(f"{at}: cost of {k!r}", v, minimum=0.0, hint="A cost is USD per call, >= 0.",
+                              error=DataFormatError)
+        for k, v in value.items()
+        if str(k) not in dropped
+    }
 
 
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}

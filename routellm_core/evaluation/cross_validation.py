@@ -3,7 +3,7 @@ fresh router per fold trained on the other folds' golden labels (plus extra batt
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -87,13 +87,36 @@ def cross_val_scores(
     ``assign_folds``), and training rows / extra battles whose prompt text occurs in the
     held-out fold are dropped. ``max_train`` caps the golden training rows per fold (a random
     subset, seeded by ``seed`` and the fold)."""
+    outcome_arrays(rows, strong, weak)  # clear errors first
+    out = np.full(len(rows), np.nan, dtype=np.float64)
+    for test_idx, train, held_out in fold_splits(
+        rows, folds, split_by=split_by, seed=seed, max_train=max_train, progress=progress, desc=desc
+    ):
+        router = router_factory()
+        router.fit(_training_battles(train, strong, weak, extra_battles, held_out))
+        scores = router.score([rows[i].prompt for i in test_idx], strong=strong, weak=weak)
+        out[test_idx] = np.atleast_1d(np.asarray(scores, dtype=np.float64))
+    return out
+
+
+def fold_splits(
+    rows: Sequence[GoldenRow],
+    folds: int = 5,
+    *,
+    split_by: str | None = None,
+    seed: int = 0,
+    max_train: int | None = None,
+    progress: bool = True,
+    desc: str = "cv",
+) -> Iterator[tuple[np.ndarray, list[GoldenRow], set[str]]]:
+    """For each fold (``assign_folds``): (indices of its rows, the training rows, the held-out
+    prompt texts). Training rows are the other folds' rows whose prompt text is not held out, at
+    most ``max_train`` of them (a random subset, seeded by ``seed`` and the fold)."""
     from tqdm.auto import tqdm
 
-    outcome_arrays(rows, strong, weak)  # clear errors first
     if max_train is not None and max_train < 1:
         raise ConfigError(f"max_train must be >= 1, got {max_train}.")
     fold_ids = assign_folds(rows, folds, split_by=split_by, seed=seed)
-    out = np.full(len(rows), np.nan, dtype=np.float64)
     for f in tqdm(range(folds), desc=desc, disable=not progress, unit="fold"):
         test_idx = np.nonzero(fold_ids == f)[0]
         held_out = {rows[i].prompt for i in test_idx}
@@ -103,11 +126,7 @@ def cross_val_scores(
             train = [train[i] for i in np.sort(pick)]
         if not train:
             raise ConfigError(f"fold {f} has no training rows left; use fewer folds.")
-        router = router_factory()
-        router.fit(_training_battles(train, strong, weak, extra_battles, held_out))
-        scores = router.score([rows[i].prompt for i in test_idx], strong=strong, weak=weak)
-        out[test_idx] = np.atleast_1d(np.asarray(scores, dtype=np.float64))
-    return out
+        yield test_idx, train, held_out
 
 
 def router_factory(

@@ -4,8 +4,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from routellm_core.errors import ConfigError, install_hint
 from routellm_core.evaluation.metrics import CurveResult
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+    except ImportError:
+        raise ConfigError(f"plots need matplotlib: {install_hint('eval')}") from None
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig: Any, path: str | Path) -> Path:
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out)
+    fig.clf()
+    return out
 
 
 def plot_curves(
@@ -18,14 +41,7 @@ def plot_curves(
 ) -> Path:
     """Write a PNG: quality (%) vs strong-call share (%), one line per curve (names 'random' and
     'oracle' drawn dashed/dotted), horizontal lines at the strong and weak quality."""
-    try:
-        import matplotlib
-    except ImportError:
-        raise ConfigError(f"plots need matplotlib: {install_hint('eval')}") from None
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     if not curves:
         raise ConfigError("plot_curves() needs at least one curve.")
     ref = next(iter(curves.values()))
@@ -43,8 +59,51 @@ def plot_curves(
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out)
+    out = _save(fig, path)
+    plt.close(fig)
+    return out
+
+
+def plot_cost_curves(curves: Mapping[str, Any], singles: Sequence[str], path: str | Path, *, title: str = "") -> Path:
+    """Write a PNG: quality (%) vs mean cost per call (USD, log scale); single models as labelled
+    points, every other system as its non-decreasing concave hull (``evaluation.multimodel``)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.5, 4.8), dpi=110)
+    for name, c in curves.items():
+        if name in singles:
+            ax.plot(c.cost, c.quality * 100, "o", color="black", ms=4)
+            ax.annotate(name.split("/")[-1], (c.cost[0], c.quality[0] * 100), fontsize=6, xytext=(3, 2),
+                        textcoords="offset points")
+            continue
+        hc, hq = c.hull
+        style = {"oracle": ":", "random mix": "--"}.get(name, "-")
+        ax.plot(hc, hq * 100, style, lw=1.6, marker="." if len(hc) < 30 else None, label=name)
+    ax.set_xscale("log")
+    ax.set_xlabel("mean cost per call (USD, log scale)")
+    ax.set_ylabel("quality (%)")
+    if title:
+        ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8, loc="best")
+    fig.tight_layout()
+    out = _save(fig, path)
+    plt.close(fig)
+    return out
+
+
+def plot_quality_bars(quality: Mapping[str, float], path: str | Path, *, title: str = "") -> Path:
+    """Write a PNG: one horizontal bar of quality (%) per system (multi-model files without costs)."""
+    plt = _pyplot()
+    names = list(quality)
+    fig, ax = plt.subplots(figsize=(7.5, 0.35 * len(names) + 1.2), dpi=110)
+    ax.barh(range(len(names)), [100 * quality[n] for n in names], color="tab:blue")
+    ax.set_yticks(range(len(names)), [n.split("/")[-1] for n in names], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("quality (%)")
+    if title:
+        ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.3, axis="x")
+    fig.tight_layout()
+    out = _save(fig, path)
     plt.close(fig)
     return out

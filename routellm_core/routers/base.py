@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import abc
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from routellm_core.errors import CheckpointError, ConfigError, RouteLLMError, RoutingError
+from routellm_core.errors import CheckpointError, ConfigError, RouteLLMError, RoutingError, UnknownModelError
 from routellm_core.routers.registry import router_class
 from routellm_core.routing.calibration import (
     DEFAULT_STRONG_FRACTION,
@@ -35,7 +35,8 @@ from routellm_core.routing.calibration import (
 )
 from routellm_core.routing.decision import RoutingDecision, check_unit_interval, decide, resolve_threshold
 from routellm_core.routing.prompts import as_prompt_batch, as_prompt_list
-from routellm_core.utils.validation import PARAMETER_RULES, check_finite_array, check_params
+from routellm_core.routing.candidates import estimate_tokens
+from routellm_core.utils.validation import PARAMETER_RULES, check_finite_array, check_params, finite_number
 
 if TYPE_CHECKING:  # pragma: no cover
     from routellm_core.data.battles import Battles
@@ -48,6 +49,10 @@ _EMBEDDER_LOCK = threading.Lock()
 #: parameter names of each router class (from its ``__init__`` signature)
 _PARAM_NAMES: dict[type, tuple[str, ...]] = {}
 _CO_VARKEYWORDS = 0x08  # inspect.CO_VARKEYWORDS
+#: most calibration prompts whose per-model quality a checkpoint stores
+QUALITY_SAMPLE = 2000
+#: tensor name of that sample in ``model.safetensors``
+QUALITY_TENSOR = "calibration_quality"
 
 
 class Router(abc.ABC):
@@ -64,6 +69,9 @@ class Router(abc.ABC):
     needs_training: ClassVar[bool] = True
     #: whether the score is the same for every model pair (no strong/weak model names needed)
     model_agnostic: ClassVar[bool] = False
+    #: whether ``quality(prompts, models)`` predicts each known model's quality (so a policy can
+    #: trade predicted quality against price among many models)
+    predicts_quality: ClassVar[bool] = False
     #: parameters not written to a checkpoint's ``params`` (the embedder is stored by name and
     #: size; progress bars are a property of the session)
     unsaved_params: ClassVar[tuple[str, ...]] = ("embedder", "show_progress")
@@ -72,6 +80,12 @@ class Router(abc.ABC):
     #: sorted score quantiles of a calibration prompt set
     calibration_quantiles_: np.ndarray | None = None
     calibration_source_: str | None = None
+    #: mean input tokens of the calibration prompts (4 characters a token)
+    calibration_input_tokens_: float | None = None
+    #: routers that predict quality: each known model's predicted quality on (up to
+    #: ``QUALITY_SAMPLE``) calibration prompts, (n, len(calibration_quality_models_)) float32
+    calibration_quality_: np.ndarray | None = None
+    calibration_quality_models_: list[str] | None = None
     #: free-form facts about how the router was trained (stored in the checkpoint)
     training_info_: dict[str, Any] | None = None
     #: the folder the router was loaded from
@@ -188,23 +202,27 @@ class Router(abc.ABC):
         pair = self._resolve_pair(strong, weak)
         if not items:
             return np.zeros(0, dtype=np.float64)
+        scores = self._checked("scoring", "scores", len(items), lambda: self._score(items, *pair))
+        return float(scores[0]) if single else scores
+
+    def _checked(self, doing: str, what: str, n: int, compute: Callable[[], Any]) -> np.ndarray:
+        """``compute()`` as a float array clipped to [0, 1]. Any failure but a RouteLLMError
+        becomes a RoutingError naming the router (cause kept); NaN or infinity is refused."""
         try:
-            scores = np.asarray(self._score(items, *pair), dtype=np.float64)
+            out = np.asarray(compute(), dtype=np.float64)
         except RouteLLMError:
             raise
         except Exception as exc:  # noqa: BLE001 - wrap with context, keep the cause
             raise RoutingError(
-                f"router {self.name!r} failed while scoring {len(items)} prompt(s): "
-                f"{type(exc).__name__}: {exc}"
+                f"router {self.name!r} failed while {doing} {n} prompt(s): {type(exc).__name__}: {exc}"
             ) from exc
         check_finite_array(
-            f"router {self.name!r}'s scores",
-            scores,
+            f"router {self.name!r}'s {what}",
+            out,
             hint="Its weights are corrupt or training diverged; retrain it (e.g. with a lower lr).",
             error=RoutingError,
         )
-        scores = np.clip(scores, 0.0, 1.0)
-        return float(scores[0]) if single else scores
+        return np.clip(out, 0.0, 1.0)
 
     def _resolve_pair(self, strong: str | None, weak: str | None) -> tuple[str | None, str | None]:
         pair = (strong or self.strong_model, weak or self.weak_model)
@@ -213,6 +231,36 @@ class Router(abc.ABC):
 
     @abc.abstractmethod
     def _score(self, prompts: list[str], strong: str | None, weak: str | None) -> np.ndarray: ...
+
+    def quality(self, prompts: str | Sequence[str], models: Sequence[str] | None = None) -> np.ndarray:
+        """Each model's predicted quality on each prompt, in [0, 1]: an array (n, len(models)),
+        one row per prompt (a str gives one row); ``models`` default to ``known_models()``. Only
+        routers with ``predicts_quality`` (e.g. ``quality_ridge``, ``mf``) have it; quality is
+        comparable between models on one prompt, which is what a policy trades against price."""
+        if not self.predicts_quality:
+            raise ConfigError(
+                f"router {self.name!r} scores one pair at a time and does not predict each model's quality; "
+                "route N models by its score in tiers, or train a quality router (quality_ridge, or mf "
+                "with --golden-all-pairs)."
+            )
+        items, _ = as_prompt_list(prompts)
+        known = self.known_models()
+        names = list(known if models is None else models)
+        missing = [m for m in names if m not in known]
+        if missing:
+            shown = ", ".join(known[:20]) + (" ..." if len(known) > 20 else "")
+            raise UnknownModelError(
+                f"router {self.name!r} was not trained on model(s) {', '.join(map(repr, missing))}; it knows: "
+                f"{shown}. Name the models as in its training data (router_models=...) or retrain it."
+            )
+        if not items:
+            return np.zeros((0, len(names)), dtype=np.float64)
+        return self._checked("predicting quality of", "quality predictions", len(items),
+                             lambda: self._quality(items, names))
+
+    def _quality(self, prompts: list[str], models: list[str]) -> np.ndarray:
+        """(n, len(models)) predicted quality; routers with ``predicts_quality`` implement it."""
+        raise NotImplementedError
 
     def route(
         self,
@@ -242,6 +290,14 @@ class Router(abc.ABC):
         scores = np.atleast_1d(self.score(items))
         self.calibration_quantiles_ = score_quantiles(scores)
         self.calibration_source_ = f"{source} (n={len(items)})"
+        self.calibration_input_tokens_ = estimate_tokens(items)
+        if self.predicts_quality and self.known_models():
+            sample = items
+            if len(items) > QUALITY_SAMPLE:
+                pick = np.random.default_rng(self.seed).choice(len(items), QUALITY_SAMPLE, replace=False)
+                sample = [items[i] for i in np.sort(pick)]
+            self.calibration_quality_models_ = self.known_models()
+            self.calibration_quality_ = self.quality(sample, self.calibration_quality_models_).astype(np.float32)
         return None if strong_fraction is None else self.threshold_for(strong_fraction)
 
     def threshold_for(self, strong_fraction: float) -> float:
@@ -284,6 +340,11 @@ class Router(abc.ABC):
                 "quantiles": [float(q) for q in quantiles],
                 "source": self.calibration_source_,
             }
+            if self.calibration_input_tokens_ is not None:
+                config["calibration"]["input_tokens"] = float(self.calibration_input_tokens_)
+            if self.calibration_quality_ is not None:
+                config["calibration"]["quality_models"] = list(self.calibration_quality_models_ or [])
+                tensors = {**tensors, QUALITY_TENSOR: np.asarray(self.calibration_quality_, dtype=np.float32)}
         out = write_checkpoint(path, config, tensors, what=f"the {self.name} router")
         self._save_files(out)
         return out
@@ -335,6 +396,7 @@ class Router(abc.ABC):
         except ConfigError as exc:
             raise CheckpointError(f"{folder}/{fmt.CONFIG_FILE} (or an option given to load it): {exc}") from exc
         tensors = fmt.read_tensors(folder)
+        quality_sample = tensors.pop(QUALITY_TENSOR, None)
         try:
             router._set_state(config.get("state") or {}, tensors)
         except KeyError as exc:
@@ -348,6 +410,14 @@ class Router(abc.ABC):
                 cal["quantiles"], f"{folder}/{fmt.CONFIG_FILE} calibration", CheckpointError
             )
             router.calibration_source_ = cal.get("source")
+            tokens = cal.get("input_tokens")
+            router.calibration_input_tokens_ = None if tokens is None else finite_number(
+                f"{folder}/{fmt.CONFIG_FILE} calibration input_tokens", tokens, minimum=0.0, error=CheckpointError)
+            models = cal.get("quality_models")
+            if quality_sample is not None and isinstance(models, list) and quality_sample.ndim == 2 \
+                    and quality_sample.shape[1] == len(models):
+                router.calibration_quality_ = np.asarray(quality_sample, dtype=np.float32)
+                router.calibration_quality_models_ = [str(m) for m in models]
         router.training_info_ = dict(config.get("training") or {})
         router.checkpoint_path_ = str(folder)
         return router

@@ -5,7 +5,10 @@ embedding x (from the embedder) is projected to k dims, ``h = W x`` (optionally 
 hidden ReLU layer). The model's quality on the prompt is ``s(m, x) = c . (P[m] * h) + b[m]`` and
 P(a beats b) = sigmoid(s(a, x) - s(b, x)), trained with the Bradley-Terry loss (binary
 cross-entropy, ties as 0.5) over every battle. Because every model in the battles gets an
-embedding, any pair of known models can be scored, not only the default strong/weak pair.
+embedding, any pair of known models can be scored, not only the default strong/weak pair, and
+``quality(prompts, models)`` gives each model's ``sigmoid(s(m, x) - mean over known models of
+s(k, x))``: its chance of beating an average known model on the prompt (trained on golden rows
+with ``--golden-all-pairs``, a per-model quality a policy can trade against price).
 
 Inference is numpy only: for a fixed pair the score reduces to one dot product per prompt.
 """
@@ -27,6 +30,7 @@ class MatrixFactorizationRouter(Router):
     ``batch_size``, ``seed``, ``embedder`` (name or object)."""
 
     name: ClassVar[str] = "mf"
+    predicts_quality: ClassVar[bool] = True
     # fitted: the model names (rows of the tables) and the learned arrays
     models_: list[str] | None = None
     weights_: dict[str, np.ndarray] | None = None
@@ -121,6 +125,35 @@ class MatrixFactorizationRouter(Router):
             h = h @ self.weights_["proj2"].T
             logits = h @ v + bias
         return sigmoid(logits.astype(np.float64))
+
+    def _quality(self, prompts: list[str], models: list[str]) -> np.ndarray:
+        if not self.weights_:
+            raise ConfigError("this mf router is not trained; call fit(battles) or load a checkpoint.")
+        emb = self.embed(prompts)
+        check_dim(emb, int(self.weights_["proj"].shape[1]), self.get_embedder().name)
+        head, bias = self._quality_head()
+        if self.hidden == 0:
+            strength = emb @ head + bias  # (n, all known models)
+        else:
+            w = self.weights_
+            strength = (np.maximum(emb @ w["proj"].T + w["proj_bias"], 0.0) @ w["proj2"].T) @ head + bias
+        idx = [model_index(self.models_, m, "model", self.name) for m in models]
+        strength = strength.astype(np.float64)
+        return sigmoid(strength[:, idx] - strength.mean(axis=1, keepdims=True))
+
+    def _quality_head(self) -> tuple[np.ndarray, np.ndarray]:
+        """(matrix, bias) with every known model's strength = h(x) @ matrix + bias, the projection
+        folded in when ``hidden`` is 0 (cached with the pair heads)."""
+        head = self._pair_cache.get(("quality",))  # type: ignore[call-overload]
+        if head is None:
+            w = self.weights_
+            P = w["model_embeddings"] / np.maximum(np.linalg.norm(w["model_embeddings"], axis=1, keepdims=True), 1e-12)
+            matrix = (P * w["classifier"]).T  # (k, models)
+            if self.hidden == 0:
+                matrix = w["proj"].T @ matrix  # (d, models)
+            head = (matrix.astype(np.float32), w["model_bias"].astype(np.float32))
+            self._pair_cache[("quality",)] = head  # type: ignore[index]
+        return head  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ persistence
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

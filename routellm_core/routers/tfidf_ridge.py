@@ -194,26 +194,35 @@ class TfidfRidgeRouter(Router):
         y_u = ysum[keep] / wsum[keep]
         w_u = wsum[keep] / wsum[keep].mean()  # mean weight 1, so alpha keeps its meaning
 
-        bits = self.n_features_log2
-        _, cols, _ = _hashed_counts(uniq, bits, self.ngrams)
-        df = np.bincount(cols, minlength=1 << bits).astype(np.float64)
-        idf = np.log((1.0 + len(uniq)) / (1.0 + df)) + 1.0
-        idf[df < max(self.min_df, 1)] = 0.0
-        self.idf_ = idf.astype(np.float32)
-        raw = self._text_stats(uniq)
-        self.stats_mean_ = raw.mean(axis=0)
-        self.stats_std_ = np.maximum(raw.std(axis=0), 1e-6)
-
-        X = self._text_features(uniq)
-        D = self._dense_features(uniq)
+        X, D = self._fit_features(uniq)
         self.intercept_ = float(np.average(y_u, weights=w_u))
         coef = self._solve(X, D, y_u - self.intercept_, w_u)
-        self.coef_text_ = coef[: X.d].astype(np.float32)
-        n_stats = raw.shape[1]
-        self.coef_stats_ = (coef[X.d : X.d + n_stats] * self.stats_weight).astype(np.float32)
-        emb = coef[X.d + n_stats :]
-        self.coef_embedding_ = (emb * self.embedding_weight).astype(np.float32)
+        self.coef_text_, self.coef_stats_, self.coef_embedding_ = self._split_coef(coef, X.d)
         self._folded = None
+
+    def _fit_features(self, prompts: list[str]) -> tuple[_SparseRows, np.ndarray]:
+        """Learn the IDF and the statistics' standardisation on the training ``prompts``; return
+        their sparse text features and dense block."""
+        bits = self.n_features_log2
+        _, cols, _ = _hashed_counts(prompts, bits, self.ngrams)
+        df = np.bincount(cols, minlength=1 << bits).astype(np.float64)
+        idf = np.log((1.0 + len(prompts)) / (1.0 + df)) + 1.0
+        idf[df < max(self.min_df, 1)] = 0.0
+        self.idf_ = idf.astype(np.float32)
+        raw = self._text_stats(prompts)
+        self.stats_mean_ = raw.mean(axis=0)
+        self.stats_std_ = np.maximum(raw.std(axis=0), 1e-6)
+        return self._text_features(prompts), self._dense_features(prompts)
+
+    def _split_coef(self, coef: np.ndarray, d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A solution's (text, statistics, embedding) coefficients, the block weights folded in."""
+        assert self.stats_mean_ is not None
+        n_stats = len(self.stats_mean_)
+        return (
+            coef[:d].astype(np.float32),
+            (coef[d : d + n_stats] * self.stats_weight).astype(np.float32),
+            (coef[d + n_stats :] * self.embedding_weight).astype(np.float32),
+        )
 
     def _solve(self, X: _SparseRows, D: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
         """argmin sum_i w_i (x_i . c - y_i)^2 + alpha |c|^2 by conjugate gradients."""

@@ -1,19 +1,24 @@
-"""What a routed pair of models can do together: a call may go to either, so a routed model
-promises only what both promise. Both adapters describe themselves with this (LangChain's model
+"""What a routed set of models can do together: a call may go to any of them, so a routed model
+promises only what all promise. Both adapters describe themselves with this (LangChain's model
 profile, LlamaIndex's ``LLMMetadata``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import reduce
 from typing import Any
 
 
-def shared_capabilities(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The capabilities of two models that both have: flags (bools) and-ed, sizes (numbers) at
-    the smaller known value (a size <= 0 means unknown), other values kept where equal; keys
-    only one side knows are dropped. Empty when either side is unknown."""
-    if not a or not b:
+def shared_capabilities(*profiles: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The capabilities all the models have: flags (bools) and-ed, sizes (numbers) at the
+    smallest known value (a size <= 0 means unknown), other values kept where equal; keys not
+    every model knows are dropped. Empty when any model is unknown."""
+    if not profiles or not all(profiles):
         return {}
+    return reduce(_shared, profiles[1:], dict(profiles[0]))  # type: ignore[arg-type]
+
+
+def _shared(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in a.keys() & b.keys():
         x, y = a[key], b[key]

@@ -2,10 +2,12 @@
 ``fallback_to_other``, the other one when it fails.
 
 ``Attempts(model, fallback)`` is one routed call. Its ``call`` / ``acall`` run a function of the
-label (``"strong"``/``"weak"``) and ``stream`` / ``astream`` a stream opener, trying the chosen
-model first. The rule:
+label (``"strong"``/``"weak"``, or a model's name with N models) and ``stream`` / ``astream`` a
+stream opener, trying the chosen model first. The rule:
 
-- the other model is tried only when the chosen one raised and ``fallback`` is on;
+- the other model is tried only when the chosen one raised and ``fallback`` is on; with N models,
+  the others in the order given (``Candidates.fallback_order``: nearest tier first), each only
+  when the one before it raised;
 - never once a stream has yielded an item (streamed text cannot be taken back);
 - when the last model fails too, its error is raised chained (``__cause__``) to the chosen
   model's error, so the caller sees both and a request is never lost silently.
@@ -17,7 +19,7 @@ error (None without a fallback): what ``routing_metadata`` reports.
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from routellm_core.routing.decision import other_model
@@ -33,10 +35,12 @@ class Attempts:
     """
 
     def __init__(
-        self, model: str, fallback: bool, *, on_fallback: Callable[[str, BaseException], None] | None = None
+        self, model: str, fallback: bool, *, on_fallback: Callable[[str, BaseException], None] | None = None,
+        others: Sequence[str] | None = None,
     ) -> None:
-        other = other_model(model)  # raises unless model is "strong" or "weak"
-        self.labels: list[str] = [model, other] if fallback else [model]
+        if others is None:
+            others = [other_model(model)]  # raises unless model is "strong" or "weak"
+        self.labels: list[str] = [model, *others] if fallback else [model]
         self.errors: list[BaseException] = []
         self.on_fallback = on_fallback
         #: the model being tried (after a successful run: the one that answered)

@@ -6,9 +6,14 @@ sticky routing and for parsing a response's tool calls with the model that produ
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import replace
 from typing import Any
 
 from routellm_core.routing.decision import STRONG, WEAK, RoutingDecision
+
+#: the labels of the two-model form
+PAIR = (STRONG, WEAK)
 
 #: key under which adapters attach the routing metadata to a response (and to run metadata)
 ROUTING_KEY = "routing"
@@ -27,10 +32,12 @@ def routing_metadata(
 
     ``{"model": "strong"|"weak", "model_name": ..., "score": ..., "threshold": ..., "router": ...}``:
     ``model``/``score``/``threshold``/``router`` are the router's decision and ``model_name`` names
-    the model that answered. When a fallback made the other model answer (``answered_by``
-    differs from the decision), ``"fallback": True``, ``"answered_by"`` (``"strong"``/``"weak"``)
-    and ``"fallback_error"`` (the chosen model's error, ``"Type: message"``, at most 500
-    characters) are added.
+    the model that answered. With N models, ``model`` is the chosen model's name and the dict
+    also holds ``tier``, ``strategy``, ``thresholds`` or ``scores``, ``expected_cost`` and
+    ``strongest_cost`` (and ``realised_shares`` online; see ``RoutingDecision``). When a fallback
+    made another model answer (``answered_by`` differs from the decision), ``"fallback": True``,
+    ``"answered_by"`` (its label) and ``"fallback_error"`` (the chosen model's error, ``"Type:
+    message"``, at most 500 characters) are added.
     """
     out = decision.to_dict()
     out["model_name"] = model_name
@@ -42,27 +49,23 @@ def routing_metadata(
     return out
 
 
-def answering_model(routing: Any) -> str | None:
-    """Which side (``"strong"``/``"weak"``) produced a response, from its routing dict (None if
-    ``routing`` is not one)."""
+def answering_model(routing: Any, labels: Collection[str] = PAIR) -> str | None:
+    """Which model (one of ``labels``: ``"strong"``/``"weak"``, or the N models' names) produced
+    a response, from its routing dict (None if ``routing`` is not one)."""
     if not isinstance(routing, dict):
         return None
     side = routing.get("answered_by") or routing.get("model")
-    return side if side in (STRONG, WEAK) else None
+    return side if isinstance(side, str) and side in labels else None
 
 
-def decision_from_metadata(routing: Any) -> RoutingDecision | None:
+def decision_from_metadata(routing: Any, labels: Collection[str] = PAIR) -> RoutingDecision | None:
     """The decision recorded in a routing dict, as answered (``answered_by`` after a fallback),
     or None when ``routing`` is not a usable routing dict."""
-    side = answering_model(routing)
+    side = answering_model(routing, labels)
     if side is None:
         return None
     try:
-        return RoutingDecision(
-            model=side,  # type: ignore[arg-type]
-            score=float(routing["score"]),
-            threshold=float(routing["threshold"]),
-            router=str(routing["router"]),
-        )
+        decision = RoutingDecision.from_dict(routing)
     except (KeyError, TypeError, ValueError):
         return None
+    return decision if decision.model == side else replace(decision, model=side)
