@@ -43,9 +43,16 @@ def instrument(code: str, where: str) -> str:
     return "\n".join(out) + "\n"
 
 
+def _squash(text: str) -> str:
+    """Layout-only whitespace removed (numpy pads array items: ``[0.5548362 , 0.6]``)."""
+    return re.sub(r"\s+([,\])}])", r"\1", re.sub(r"\s+", " ", text.strip()))
+
+
 def matches(actual: str, shown: str) -> bool:
     """True if ``actual`` is ``shown``, with ``...`` matching anything and each number in
-    ``shown`` equal to the actual number rounded to the digits shown."""
+    ``shown`` equal to the actual number rounded to the digits shown (whitespace that is only
+    layout is ignored)."""
+    actual, shown = _squash(actual), _squash(shown)
     parts = re.split(f"(\\.\\.\\.|{NUMBER})", shown)
     pattern, numbers = "", []
     for i, part in enumerate(parts):
