@@ -23,11 +23,16 @@ class Embedder(Protocol):
     def embed(self, texts: list[str]) -> np.ndarray: ...
 
 
-def normalize(x: np.ndarray) -> np.ndarray:
-    """Rows of ``x`` scaled to unit L2 norm (float32; all-zero rows stay zero)."""
+def normalize(x: np.ndarray, *, in_place: bool = False) -> np.ndarray:
+    """Rows of ``x`` scaled to unit L2 norm (float32; all-zero rows stay zero); ``in_place``
+    scales a float32 ``x`` itself (fewer allocations on the hot path)."""
     x = np.asarray(x, dtype=np.float32)
-    norms = np.sqrt(np.einsum("ij,ij->i", x, x))[:, None]
-    return x / np.maximum(norms, 1e-12)
+    norms = np.sqrt(np.einsum("ij,ij->i", x, x))
+    np.maximum(norms, 1e-12, out=norms)
+    if in_place:
+        x /= norms[:, None]
+        return x
+    return x / norms[:, None]
 
 
 def check_embedder(embedder: Embedder, *, expected_name: str, expected_dim: int) -> None:

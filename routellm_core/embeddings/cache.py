@@ -48,34 +48,25 @@ class CachedEmbedder:
         return text_key(text[: self.max_chars] if self.max_chars else text)
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        missing: dict[str | bytes, list[int]] = {}
-        first: dict[str | bytes, str] = {}
-        hits = 0
-        for i, t in enumerate(texts):
-            key = self._key(t)
-            vec = self._lru.get(key)
-            if vec is None:
-                missing.setdefault(key, []).append(i)
-                first.setdefault(key, t)
-            else:
-                out[i] = vec
-                hits += 1
-        if missing:
-            keys = list(missing)
-            vecs = np.asarray(self.inner.embed([first[k] for k in keys]), dtype=np.float32)
-            for key, vec in zip(keys, vecs):
-                self._lru.put(key, vec.copy())  # a copy: never pin the whole batch array
-            if len(keys) == len(texts):  # every text new and distinct: the batch is the answer
-                out = vecs
-            else:
-                for key, vec in zip(keys, vecs):
-                    for i in missing[key]:
-                        out[i] = vec
+        if not texts:
+            return np.empty((0, self.dim), dtype=np.float32)
+        keys = [self._key(t) for t in texts]
+        get = self._lru.get
+        found = [get(k) for k in keys]
+        missing = {k: t for k, t, v in zip(keys, texts, found) if v is None}  # first text of each new key
         with self._stats_lock:
-            self.hits += hits
+            self.hits += sum(v is not None for v in found)
             self.misses += len(missing)
-        return out
+        if not missing:
+            return np.stack(found)
+        vecs = np.asarray(self.inner.embed(list(missing.values())), dtype=np.float32)
+        put = self._lru.put
+        for key, vec in zip(missing, vecs):
+            put(key, vec.copy())  # a copy: never pin the whole batch array
+        if len(missing) == len(texts):  # every text new and distinct: the batch is the answer
+            return vecs
+        new = dict(zip(missing, vecs))
+        return np.stack([v if v is not None else new[k] for k, v in zip(keys, found)])
 
     def clear(self) -> None:
         self._lru.clear()

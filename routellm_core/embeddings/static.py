@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from routellm_core.embeddings.base import DEFAULT_EMBEDDER, normalize
+from routellm_core.embeddings.word_ids import WordIdCache
 from routellm_core.errors import ConfigError
 
 
@@ -45,22 +46,36 @@ class StaticEmbedder:
         self.name: str = cfg["name"]
         self.dim: int = int(self.table.shape[1])
         self.max_tokens: int = int(cfg.get("max_tokens", 512))
-        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        tokenizer_file = folder / "tokenizer.json"
+        self.tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(self.max_tokens)
         #: only this many leading characters of a text are embedded (enough for max_tokens)
         self.max_chars: int = self.max_tokens * 8
+        #: plain ASCII text is tokenised word by word from a cache (same ids; None: not BERT-uncased)
+        self.word_ids = WordIdCache.for_config(
+            json.loads(tokenizer_file.read_text(encoding="utf-8")), max_tokens=self.max_tokens
+        )
+
+    def token_ids(self, texts: list[str]) -> list[list[int]]:
+        """Each text's token ids (its first ``max_chars`` characters, at most ``max_tokens`` ids)."""
+        clipped = [t[: self.max_chars] for t in texts]
+        fast = self.word_ids
+        out = [fast.ids(t) for t in clipped] if fast is not None else [None] * len(clipped)
+        rest = [i for i, ids in enumerate(out) if ids is None]
+        if rest:
+            encs = self.tokenizer.encode_batch_fast([clipped[i] for i in rest], add_special_tokens=False)
+            for i, enc in zip(rest, encs):
+                out[i] = enc.ids
+        return out  # type: ignore[return-value]
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        clipped = [t[: self.max_chars] for t in texts]
-        encs = self.tokenizer.encode_batch_fast(clipped, add_special_tokens=False)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         table = self.table
-        for i, enc in enumerate(encs):
-            ids = enc.ids
+        for i, ids in enumerate(self.token_ids(texts)):
             if ids:  # the sum, not the mean: the row is L2-normalised next, so the direction is the same
                 np.add.reduce(table[ids], axis=0, out=out[i])
-        return normalize(out)
+        return normalize(out, in_place=True)
 
 
 def build_static_embedder(source_model: str | Path, out_dir: str | Path, *, pca_dims: int = 256) -> Path:

@@ -222,7 +222,7 @@ class Router(abc.ABC):
             hint="Its weights are corrupt or training diverged; retrain it (e.g. with a lower lr).",
             error=RoutingError,
         )
-        return np.clip(out, 0.0, 1.0)
+        return np.minimum(np.maximum(out, 0.0), 1.0)  # np.clip, at half the call overhead
 
     def _resolve_pair(self, strong: str | None, weak: str | None) -> tuple[str | None, str | None]:
         pair = (strong or self.strong_model, weak or self.weak_model)

@@ -20,14 +20,14 @@ any strong/weak pair may be passed, and the same score is returned.
 
 from __future__ import annotations
 
+from math import log1p
 from typing import Any, ClassVar
 
 import numpy as np
 
 from routellm_core.data.pooling import DEFAULT_STRONG_TIER, pool_labels
 from routellm_core.errors import ConfigError
-from routellm_core.routers.embedding import sigmoid
-from routellm_core.routers.tfidf_ridge import TfidfRidgeRouter, stats_from_counts, text_counts
+from routellm_core.routers.tfidf_ridge import N_STATS, TfidfRidgeRouter, stats_matrix, text_stats_row
 from routellm_core.utils.validation import finite_number
 
 _MATH_SYMBOLS = "=+*/^<>%|~\u2211\u222b\u221a\u2264\u2265\u00b1\u00d7\u00f7\u221e\u2248\u2260\u2202\u03c0"
@@ -37,17 +37,16 @@ _DROP_CODE = str.maketrans("", "", _CODE_SYMBOLS)
 N_CHAR_STATS = 7
 
 
-def char_class_counts(text: str) -> tuple[float, ...]:
-    """Raw character-class counts: math symbols, code symbols, line breaks, indented lines,
-    backslashes; then the share of non-ASCII characters and the mean word length."""
+def char_class_row(text: str) -> tuple[float, ...]:
+    """The 7 character-class statistics of one text (see ``char_class_stats``)."""
     n = len(text)
     words = text.split()
     return (
-        n - len(text.translate(_DROP_MATH)),
-        n - len(text.translate(_DROP_CODE)),
-        text.count("\n"),
-        text.count("\n    ") + text.count("\n\t"),
-        text.count("\\"),
+        log1p(n - len(text.translate(_DROP_MATH))),
+        log1p(n - len(text.translate(_DROP_CODE))),
+        log1p(text.count("\n")),
+        log1p(text.count("\n    ") + text.count("\n\t")),
+        log1p(text.count("\\")),
         (n - len(text.encode("ascii", "ignore"))) / max(n, 1),
         (sum(map(len, words)) / len(words)) if words else 0.0,
     )
@@ -57,12 +56,7 @@ def char_class_stats(texts: list[str]) -> np.ndarray:
     """Character-class statistics (n, 7): log counts of math symbols, code symbols, line breaks,
     indented lines and backslashes; the share of non-ASCII characters (in [0, 1]); the mean word
     length in characters. Each is a C-speed string operation."""
-    return _char_stats(np.array([char_class_counts(t) for t in texts], dtype=np.float64).reshape(len(texts), N_CHAR_STATS))
-
-
-def _char_stats(raw: np.ndarray) -> np.ndarray:
-    raw[:, :5] = np.log1p(raw[:, :5])
-    return raw
+    return stats_matrix([char_class_row(t) for t in texts], N_CHAR_STATS)
 
 
 class PooledRidgeRouter(TfidfRidgeRouter):
@@ -73,6 +67,7 @@ class PooledRidgeRouter(TfidfRidgeRouter):
     ``tfidf_ridge`` parameter."""
 
     name: ClassVar[str] = "pooled_ridge"
+    n_stats: ClassVar[int] = N_STATS + N_CHAR_STATS
     model_agnostic: ClassVar[bool] = True
     # fitted: per source, the prompts and total weight used in training (stored in the checkpoint)
     sources_: dict[str, dict[str, float]] | None = None
@@ -120,14 +115,17 @@ class PooledRidgeRouter(TfidfRidgeRouter):
         w = np.array([prompt_weight.get(p, 0.0) for p in labels.prompts])
         return labels.prompts, labels.advantage, w
 
-    def _text_stats(self, texts: list[str]) -> np.ndarray:
-        """``tfidf_ridge``'s 7 text statistics, then the 7 character-class statistics (one pass)."""
-        raw = np.array([text_counts(t) + char_class_counts(t) for t in texts], dtype=np.float64)
-        raw = raw.reshape(len(texts), 6 + N_CHAR_STATS)
-        return np.hstack([stats_from_counts(raw[:, :6]), _char_stats(raw[:, 6:])])
+    def _stats_row(self, text: str) -> tuple[float, ...]:
+        """``tfidf_ridge``'s 7 text statistics, then the 7 character-class statistics."""
+        return text_stats_row(text) + char_class_row(text)
 
     def _score(self, prompts: list[str], strong: str | None, weak: str | None) -> np.ndarray:
-        return sigmoid(2.0 * self.predicted_gain(prompts))
+        # sigmoid(2 * gain) = (1 + tanh(gain)) / 2, computed in place
+        gain = self.predicted_gain(prompts)
+        np.tanh(gain, out=gain)
+        gain += 1.0
+        gain *= 0.5
+        return gain
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         config, tensors = super()._get_state()

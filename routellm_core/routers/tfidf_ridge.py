@@ -28,6 +28,9 @@ from __future__ import annotations
 import re
 import zlib
 from collections import Counter
+from array import array
+from math import log, log1p, sqrt
+from operator import mul
 from typing import Any, ClassVar
 
 import numpy as np
@@ -38,6 +41,7 @@ from routellm_core.routers.embedding import check_dim, sigmoid
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_DROP_ASCII_UPPER = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 N_STATS = 7
 
 
@@ -55,22 +59,36 @@ def text_counts(text: str) -> tuple[int, int, int, int, int, int]:
     nums = _NUMBER.findall(text)
     return (
         len(text.split()), len(nums), sum(map(len, nums)), text.count(".") + text.count("?"),
-        sum(map(str.isupper, text)), len(set(nums)),
+        capital_letters(text), len(set(nums)),
     )
 
 
-def stats_from_counts(raw: np.ndarray) -> np.ndarray:
-    """The 7 text statistics of the module doc from ``text_counts`` rows (n, 6)."""
-    out = np.empty((raw.shape[0], N_STATS), dtype=np.float64)
-    out[:, :5] = np.log1p(raw[:, :5])
-    out[:, 5] = raw[:, 1] / np.maximum(raw[:, 0], 1.0)  # share of numbers among words
-    out[:, 6] = np.log1p(raw[:, 5])
-    return out
+def capital_letters(text: str) -> int:
+    """How many characters of ``text`` are upper-case letters (``str.isupper``); ASCII text is
+    counted by one C-speed ``translate``."""
+    if text.isascii():
+        return len(text) - len(text.translate(_DROP_ASCII_UPPER))
+    return sum(map(str.isupper, text))
+
+
+def text_stats_row(text: str) -> tuple[float, ...]:
+    """The 7 text statistics of the module doc for one text (plain floats: one prompt costs no
+    numpy call)."""
+    words, nums, digits, marks, caps, distinct = text_counts(text)
+    return (
+        log1p(words), log1p(nums), log1p(digits), log1p(marks), log1p(caps),
+        nums / max(words, 1), log1p(distinct),
+    )
+
+
+def stats_matrix(rows: list[tuple[float, ...]], width: int) -> np.ndarray:
+    """Per-text statistic rows stacked as a float64 array (n, width) (also for n = 0)."""
+    return np.array(rows, dtype=np.float64).reshape(len(rows), width)
 
 
 def text_stats(texts: list[str]) -> np.ndarray:
     """The raw text statistics (n, 7) described in the module doc."""
-    return stats_from_counts(np.array([text_counts(t) for t in texts], dtype=np.float64).reshape(len(texts), 6))
+    return stats_matrix([text_stats_row(t) for t in texts], N_STATS)
 
 
 class _SparseRows:
@@ -86,14 +104,20 @@ class _SparseRows:
         return np.bincount(self.cols, weights=self.vals * u[self.rows], minlength=self.d)
 
 
+def bucket_counts(text: str, nbits: int, ngrams: int) -> Counter[int]:
+    """How often each hash bucket (of ``2 ** nbits``) occurs among ``text``'s word n-grams."""
+    mask = (1 << nbits) - 1
+    crc32 = zlib.crc32
+    return Counter([crc32(tok.encode("utf-8")) & mask for tok in _ngrams(text, ngrams)])
+
+
 def _hashed_counts(texts: list[str], nbits: int, ngrams: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(row, bucket, count) of every distinct (prompt, bucket)."""
-    mask = (1 << nbits) - 1
     rows: list[int] = []
     cols: list[int] = []
     counts: list[int] = []
     for i, t in enumerate(texts):
-        c = Counter(zlib.crc32(tok.encode("utf-8")) & mask for tok in _ngrams(t, ngrams))
+        c = bucket_counts(t, nbits, ngrams)
         rows.extend([i] * len(c))
         cols.extend(c.keys())
         counts.extend(c.values())
@@ -107,6 +131,8 @@ class TfidfRidgeRouter(Router):
     ``tol`` (conjugate gradients), ``embedder``."""
 
     name: ClassVar[str] = "tfidf_ridge"
+    #: columns of the dense statistics block (``_stats_row``'s length)
+    n_stats: ClassVar[int] = N_STATS
     # fitted
     idf_: np.ndarray | None = None  # [2**bits] (0 = unused bucket)
     coef_text_: np.ndarray | None = None  # [2**bits]
@@ -116,7 +142,9 @@ class TfidfRidgeRouter(Router):
     coef_embedding_: np.ndarray | None = None  # [d] or [0]
     intercept_: float = 0.0
     #: inference weights with the standardisation folded in (see ``_inference_weights``)
-    _folded: tuple[np.ndarray, float, np.ndarray] | None = None
+    _folded: tuple[list[float], float, np.ndarray] | None = None
+    #: per-bucket TF-IDF terms for inference (see ``_bucket_terms``)
+    _terms: tuple[array[float], array[float]] | None = None
 
     def __init__(
         self,
@@ -140,9 +168,13 @@ class TfidfRidgeRouter(Router):
         return [m for m in (self.strong_model, self.weak_model) if m is not None]
 
     # ------------------------------------------------------------------ features
+    def _stats_row(self, text: str) -> tuple[float, ...]:
+        """Raw statistics of one text (``n_stats`` floats); subclasses may add columns."""
+        return text_stats_row(text)
+
     def _text_stats(self, texts: list[str]) -> np.ndarray:
-        """Raw text statistics (n, k) of the dense block; subclasses may add columns."""
-        return text_stats(texts)
+        """Raw text statistics (n, ``n_stats``) of the dense block."""
+        return stats_matrix([self._stats_row(t) for t in texts], self.n_stats)
 
     def _text_features(self, texts: list[str]) -> _SparseRows:
         assert self.idf_ is not None
@@ -198,7 +230,7 @@ class TfidfRidgeRouter(Router):
         self.intercept_ = float(np.average(y_u, weights=w_u))
         coef = self._solve(X, D, y_u - self.intercept_, w_u)
         self.coef_text_, self.coef_stats_, self.coef_embedding_ = self._split_coef(coef, X.d)
-        self._folded = None
+        self._folded = self._terms = None
 
     def _fit_features(self, prompts: list[str]) -> tuple[_SparseRows, np.ndarray]:
         """Learn the IDF and the statistics' standardisation on the training ``prompts``; return
@@ -252,30 +284,63 @@ class TfidfRidgeRouter(Router):
 
     # ------------------------------------------------------------------ inference
     def predicted_gain(self, prompts: list[str]) -> np.ndarray:
-        """Predicted strong-minus-weak outcome (about -1..1) for the router's own pair."""
+        """Predicted strong-minus-weak outcome (about -1..1) for the router's own pair.
+
+        Text and statistics are computed prompt by prompt with few numpy calls (a single prompt,
+        the common case, costs a few microseconds besides its embedding); embeddings in one batch.
+        """
         if self.coef_text_ is None:
             raise ConfigError("this tfidf_ridge router is not trained; call fit(battles) or load a checkpoint.")
         stats_coef, intercept, emb_coef = self._inference_weights()
-        rows, cols, counts = _hashed_counts(prompts, self.n_features_log2, self.ngrams)
-        vals = (1.0 + np.log(counts)) * self.idf_[cols]
-        norms = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=len(prompts)))
-        out = np.bincount(rows, weights=vals * self.coef_text_[cols], minlength=len(prompts)) / np.maximum(norms, 1e-12)
-        out += self._text_stats(prompts) @ stats_coef + intercept
+        out = np.fromiter(
+            (self._text_gain(t) + sum(map(mul, self._stats_row(t), stats_coef)) for t in prompts),
+            dtype=np.float64,
+            count=len(prompts),
+        )
+        out += intercept
         if self.embedding_weight > 0:
             emb = self.embed(prompts)
             check_dim(emb, len(emb_coef), self.get_embedder().name)
             out += emb @ emb_coef
         return out
 
-    def _inference_weights(self) -> tuple[np.ndarray, float, np.ndarray]:
-        """(stats coefficients over raw statistics, intercept with the standardisation folded
-        in, float64 embedding coefficients): the same predictions with fewer operations a call."""
+    def _text_gain(self, text: str) -> float:
+        """The TF-IDF block's contribution for one text: its L2-normalised TF-IDF row dotted
+        with the text coefficients (the row of ``_text_features``, without building it):
+        ``sum(tf * idf * coef) / sqrt(sum(tf^2 * idf^2))`` with ``tf = 1 + log(count)``, read
+        bucket by bucket from the per-bucket products ``_bucket_terms``."""
+        squares, products = self._bucket_terms()
+        norm2 = dot = 0.0
+        for bucket, count in bucket_counts(text, self.n_features_log2, self.ngrams).items():
+            if count == 1:
+                norm2 += squares[bucket]
+                dot += products[bucket]
+            else:
+                tf = 1.0 + log(count)
+                norm2 += tf * tf * squares[bucket]
+                dot += tf * products[bucket]
+        return dot / max(sqrt(norm2), 1e-12)
+
+    def _bucket_terms(self) -> tuple[array[float], array[float]]:
+        """Per bucket ``idf ** 2`` and ``idf * coef`` as float64 ``array.array`` (a Python
+        float per look-up, no numpy call); built on first use, 16 bytes a bucket."""
+        terms = self._terms
+        if terms is None:
+            assert self.idf_ is not None and self.coef_text_ is not None
+            idf = self.idf_.astype(np.float64)
+            terms = self._terms = (array("d", (idf * idf).tobytes()), array("d", (idf * self.coef_text_).tobytes()))
+        return terms
+
+    def _inference_weights(self) -> tuple[list[float], float, np.ndarray]:
+        """(stats coefficients over raw statistics, as floats; intercept with the
+        standardisation folded in; float64 embedding coefficients): the same predictions with
+        fewer operations a call."""
         cached = self._folded
         if cached is None:
             assert self.coef_stats_ is not None and self.coef_embedding_ is not None
             stats_coef = self.coef_stats_.astype(np.float64) / self.stats_std_
             intercept = float(self.intercept_ - self.stats_mean_ @ stats_coef)
-            cached = self._folded = (stats_coef, intercept, self.coef_embedding_.astype(np.float64))
+            cached = self._folded = (stats_coef.tolist(), intercept, self.coef_embedding_.astype(np.float64))
         return cached
 
     def _score(self, prompts: list[str], strong: str | None, weak: str | None) -> np.ndarray:
@@ -320,4 +385,4 @@ class TfidfRidgeRouter(Router):
         self.coef_stats_ = np.asarray(tensors["coef_stats"], dtype=np.float32)
         self.coef_embedding_ = np.asarray(tensors["coef_embedding"], dtype=np.float32)
         self.intercept_ = float(config["intercept"])
-        self._folded = None
+        self._folded = self._terms = None

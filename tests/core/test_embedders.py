@@ -27,6 +27,41 @@ def test_static_embedder_is_normalised_and_semantic():
     assert v[0] @ v[1] > v[0] @ v[2]
 
 
+def _ascii_texts(n: int, seed: int = 0) -> list[str]:
+    """Random ASCII texts: words, numbers, punctuation, code, long words, tabs and line breaks."""
+    import random
+    import string
+
+    rnd = random.Random(seed)
+    pieces = ["Hello", "world", "HTTP", "cookies", "x^2", "{a: [1, 2]}", "don't", "e.g.", "3.14159", "#42",
+              "unbelievably", "antidisestablishmentarianism", "qzxjvk", "snake_case_name", "a" * 120,
+              "\t", "\n", "\r\n", "  ", "[cls]", "[MASK]", "[UNK]", "[pad]", "](", "~~~", "C++", "foo@bar.com"]
+    out = []
+    for _ in range(n):
+        words = [rnd.choice(pieces) if rnd.random() < 0.5 else
+                 "".join(rnd.choice(string.printable) for _ in range(rnd.randint(1, 12)))
+                 for _ in range(rnd.randint(0, 25))]
+        out.append(rnd.choice([" ", "", "\n"]).join(words))
+    return out + ["", "   ", "word " * 700, "\x01control\x7f", "caf\u00e9"]
+
+
+def test_static_embedder_word_cache_gives_the_tokenizers_ids():
+    e = StaticEmbedder()
+    assert e.word_ids is not None  # the bundled tokenizer is BERT-uncased WordPiece
+    texts = _ascii_texts(3000)
+    fast = [e.word_ids.ids(t[: e.max_chars]) for t in texts]
+    assert sum(ids is not None for ids in fast) > 1000  # plain ASCII texts take the cache
+    for text, ids in zip(texts, fast):
+        if ids is not None:
+            assert ids == e.tokenizer.encode(text[: e.max_chars], add_special_tokens=False).ids, repr(text[:80])
+    assert e.word_ids.ids("caf\u00e9") is None and e.word_ids.ids("a\x01b") is None
+    assert e.word_ids.ids("say [UNK] now") is None  # an added token: the tokenizer decides
+    assert len(e.word_ids.ids("word " * 700)) == e.max_tokens
+    # the same vectors whichever path a text takes
+    mixed = ["plain ascii text", "caf\u00e9 au lait", "x = [1, 2]"]
+    np.testing.assert_array_equal(e.embed(mixed), StaticEmbedder().embed(mixed[::-1])[::-1])
+
+
 def test_unknown_embedder_name():
     with pytest.raises(ConfigError, match="unknown embedder 'word2vec'"):
         make_embedder("word2vec")

@@ -4,7 +4,8 @@ import pytest
 from routellm_core import ConfigError, UnknownModelError, load_router
 from routellm_core.data import Battles
 from routellm_core.routers.registry import ROUTER_CLASSES
-from routellm_core.routers.tfidf_ridge import TfidfRidgeRouter, text_stats
+from routellm_core.routers.pooled_ridge import PooledRidgeRouter
+from routellm_core.routers.tfidf_ridge import TfidfRidgeRouter, capital_letters, text_stats
 from tests.helpers import EASY_EXAMPLE, HARD_EXAMPLE, tiny_battles
 
 
@@ -59,6 +60,25 @@ def test_deterministic_and_text_stats_shape():
     np.testing.assert_array_equal(a.score(["one two", "3 + 4 = ?"]), b.score(["one two", "3 + 4 = ?"]))
     st = text_stats(["I have 3 apples and 4.5 pears. Why?", ""])
     assert st.shape == (2, 7) and st[0, 1] == pytest.approx(np.log1p(2)) and np.all(st[1] == 0)
+
+
+@pytest.mark.parametrize("cls", [TfidfRidgeRouter, PooledRidgeRouter])
+def test_inference_equals_the_training_features_times_the_coefficients(cls):
+    """The per-prompt inference path (bucket look-ups, plain-float statistics) computes the same
+    prediction as the feature matrices the router was fitted on."""
+    kw = {} if cls is PooledRidgeRouter else {"strong_model": "strong", "weak_model": "weak"}
+    r = cls(min_df=1, **kw).fit(tiny_battles(80))
+    prompts = [HARD_EXAMPLE, EASY_EXAMPLE, "\u00dcn\u00efcode TEXT 42, 42 and 7.5!", "x", "hello hello hello world"]
+    X = r._text_features(prompts)
+    z = (r._text_stats(prompts) - r.stats_mean_) / r.stats_std_
+    expected = X.dot(r.coef_text_.astype(np.float64)) + z @ r.coef_stats_ + r.embed(prompts) @ r.coef_embedding_ + r.intercept_
+    np.testing.assert_allclose(r.predicted_gain(prompts), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose([r.predicted_gain([p])[0] for p in prompts], r.predicted_gain(prompts), atol=1e-12)
+
+
+@pytest.mark.parametrize("text", ["", "abc", "Hello World HTTP", "\u00c9t\u00e9 \u00c0 PARIS", "\u0391\u03b2\u0393 \u00df"])
+def test_capital_letters_counts_like_isupper(text):
+    assert capital_letters(text) == sum(map(str.isupper, text))
 
 
 def test_errors(tmp_path):
