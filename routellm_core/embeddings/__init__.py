@@ -2,7 +2,9 @@
 ``embed(texts)``, rows L2-normalised float32).
 
 - ``StaticEmbedder`` (default, ``"minilm-static"``): a static token table distilled from
-  all-MiniLM-L6-v2 (model2vec method), numpy + ``tokenizers`` only: ~0.1 ms a prompt;
+  all-MiniLM-L6-v2 (model2vec method), numpy + ``tokenizers`` only: a few hundredths of a ms a
+  short prompt (plain ASCII text is tokenised word by word from ``word_ids.WordIdCache``, with the
+  tokenizer's own ids);
 - ``SentenceTransformerEmbedder`` (``"all-MiniLM-L6-v2"`` or any sentence-transformers id/path);
 - ``OpenAIEmbedder`` (``"openai:text-embedding-3-small"``): the real ``openai`` client;
 - ``CachedEmbedder``: a byte-bounded LRU cache in front of any embedder;

@@ -94,9 +94,7 @@ class WordIdCache:
                     cache.clear()
                 cache[word] = ids
             out += ids
-            if len(out) >= self.max_tokens:
-                return out[: self.max_tokens]
-        return out
+        return out if len(out) <= self.max_tokens else out[: self.max_tokens]
 
 
     def _wordpiece(self, word: str) -> list[int]:

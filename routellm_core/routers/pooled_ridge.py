@@ -27,13 +27,19 @@ import numpy as np
 
 from routellm_core.data.pooling import DEFAULT_STRONG_TIER, pool_labels
 from routellm_core.errors import ConfigError
-from routellm_core.routers.tfidf_ridge import N_STATS, TfidfRidgeRouter, stats_matrix, text_stats_row
+from routellm_core.routers.tfidf_ridge import (
+    N_STATS,
+    TfidfRidgeRouter,
+    char_counter,
+    stats_matrix,
+    text_stats_row,
+)
 from routellm_core.utils.validation import finite_number
 
 _MATH_SYMBOLS = "=+*/^<>%|~\u2211\u222b\u221a\u2264\u2265\u00b1\u00d7\u00f7\u221e\u2248\u2260\u2202\u03c0"
 _CODE_SYMBOLS = "{}()[];`_#@$&"
-_DROP_MATH = str.maketrans("", "", _MATH_SYMBOLS)
-_DROP_CODE = str.maketrans("", "", _CODE_SYMBOLS)
+_count_math = char_counter(_MATH_SYMBOLS)
+_count_code = char_counter(_CODE_SYMBOLS)
 N_CHAR_STATS = 7
 
 
@@ -42,12 +48,12 @@ def char_class_row(text: str) -> tuple[float, ...]:
     n = len(text)
     words = text.split()
     return (
-        log1p(n - len(text.translate(_DROP_MATH))),
-        log1p(n - len(text.translate(_DROP_CODE))),
+        log1p(_count_math(text)),
+        log1p(_count_code(text)),
         log1p(text.count("\n")),
         log1p(text.count("\n    ") + text.count("\n\t")),
         log1p(text.count("\\")),
-        (n - len(text.encode("ascii", "ignore"))) / max(n, 1),
+        0.0 if text.isascii() else (n - len(text.encode("ascii", "ignore"))) / max(n, 1),
         (sum(map(len, words)) / len(words)) if words else 0.0,
     )
 

@@ -20,13 +20,15 @@ the prediction clipped to [0, 1]; ``score(p, strong=a, weak=b)`` is ``sigmoid(4 
 
 from __future__ import annotations
 
+from array import array
+from math import log, sqrt
 from typing import Any, ClassVar
 
 import numpy as np
 
 from routellm_core.errors import ConfigError
 from routellm_core.routers.embedding import check_dim, model_index, sigmoid
-from routellm_core.routers.tfidf_ridge import TfidfRidgeRouter, _hashed_counts
+from routellm_core.routers.tfidf_ridge import TfidfRidgeRouter, bucket_counts
 
 
 def mean_results(battles: Any) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
@@ -63,6 +65,7 @@ class QualityRidgeRouter(TfidfRidgeRouter):
     coef_stats_: np.ndarray | None = None  # [stats, models]
     coef_embedding_: np.ndarray | None = None  # [d, models]
     intercepts_: np.ndarray | None = None  # [models]
+    _lookup: tuple[array[float], array[int]] | None = None  # see _bucket_lookup
 
     def known_models(self) -> list[str]:
         return list(self.models_ or [])
@@ -99,7 +102,7 @@ class QualityRidgeRouter(TfidfRidgeRouter):
         self.coef_stats_ = np.asarray(stats, dtype=np.float32)
         self.coef_embedding_ = np.asarray(emb, dtype=np.float32)
         self.intercepts_ = np.asarray(intercepts, dtype=np.float64)
-        self._folded = None
+        self._folded = self._lookup = None
 
     # ------------------------------------------------------------------ inference
     def predicted_quality(self, prompts: list[str]) -> np.ndarray:
@@ -107,19 +110,45 @@ class QualityRidgeRouter(TfidfRidgeRouter):
         if self.coef_text_ is None or self.idf_ is None:
             raise ConfigError("this quality_ridge router is not trained; call fit(battles) or load a checkpoint.")
         stats_coef, intercepts, emb_coef = self._inference_weights()
-        rows, cols, counts = _hashed_counts(prompts, self.n_features_log2, self.ngrams)
-        idf = self.idf_[cols]
-        known = idf != 0
-        rows, cols, vals = rows[known], cols[known], (1.0 + np.log(counts[known])) * idf[known]
-        norms = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=len(prompts)))
         out = np.zeros((len(prompts), len(intercepts)))
-        np.add.at(out, rows, (vals / np.maximum(norms[rows], 1e-12))[:, None] * self.coef_text_[self.bucket_row_[cols]])
+        for i, text in enumerate(prompts):
+            self._add_text_quality(text, out[i])
         out += self._text_stats(prompts) @ stats_coef + intercepts
         if self.embedding_weight > 0:
             e = self.embed(prompts)
             check_dim(e, emb_coef.shape[0], self.get_embedder().name)
             out += e @ emb_coef
         return out
+
+    def _add_text_quality(self, text: str, row: np.ndarray) -> None:
+        """Add the TF-IDF block's contribution for one text to ``row`` (one value per model):
+        its L2-normalised TF-IDF row (known buckets only) times the text coefficients."""
+        assert self.coef_text_ is not None
+        idf, bucket_row = self._bucket_lookup()
+        norm2 = 0.0
+        vals: list[float] = []
+        rows: list[int] = []
+        for bucket, count in bucket_counts(text, self.n_features_log2, self.ngrams).items():
+            weight = idf[bucket]
+            if weight:
+                value = weight if count == 1 else (1.0 + log(count)) * weight
+                norm2 += value * value
+                vals.append(value)
+                rows.append(bucket_row[bucket])
+        if vals:
+            row += (np.array(vals) / max(sqrt(norm2), 1e-12)) @ self.coef_text_[rows]
+
+    def _bucket_lookup(self) -> tuple[array[float], array[int]]:
+        """Per bucket its IDF (0 = unused) and its row in ``coef_text_``, as ``array.array`` (a
+        plain number per look-up); built on first use."""
+        lookup = self._lookup
+        if lookup is None:
+            assert self.idf_ is not None and self.bucket_row_ is not None
+            lookup = self._lookup = (
+                array("d", self.idf_.astype(np.float64).tobytes()),
+                array("q", self.bucket_row_.astype(np.int64).tobytes()),
+            )
+        return lookup
 
     def _inference_weights(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[override]
         cached = self._folded

@@ -26,9 +26,11 @@ The router knows exactly one pair; scoring the swapped pair returns ``1 - score`
 from __future__ import annotations
 
 import re
+import string
 import zlib
-from collections import Counter
 from array import array
+from collections import Counter
+from collections.abc import Callable
 from math import log, log1p, sqrt
 from operator import mul
 from typing import Any, ClassVar
@@ -39,18 +41,26 @@ from routellm_core.errors import ConfigError, UnknownModelError
 from routellm_core.routers.base import Router
 from routellm_core.routers.embedding import check_dim, sigmoid
 
-_WORD = re.compile(r"(?u)\b\w\w+\b")
+_WORD = re.compile(r"\w\w+")  # runs of 2+ word characters: the same matches as \b\w\w+\b, faster
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_DROP_ASCII_UPPER = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 N_STATS = 7
 
 
-def _ngrams(text: str, n: int) -> list[str]:
-    words = _WORD.findall(text.lower())
-    out = list(words)
-    for k in range(2, n + 1):
-        out.extend(" ".join(words[i : i + k]) for i in range(len(words) - k + 1))
-    return out
+#: per word: (CRC-32 of its UTF-8 bytes, b" " + those bytes), shared by every router in the
+#: process; cleared when it holds _MAX_CACHED_WORDS words (dict get/set are atomic: thread-safe)
+_WORD_CRC: dict[str, tuple[int, bytes]] = {}
+_MAX_CACHED_WORDS = 100_000
+
+
+def _word_crc(word: str) -> tuple[int, bytes]:
+    found = _WORD_CRC.get(word)
+    if found is None:
+        raw = word.encode("utf-8")
+        found = (zlib.crc32(raw), b" " + raw)
+        if len(_WORD_CRC) >= _MAX_CACHED_WORDS:
+            _WORD_CRC.clear()
+        _WORD_CRC[word] = found
+    return found
 
 
 def text_counts(text: str) -> tuple[int, int, int, int, int, int]:
@@ -63,11 +73,29 @@ def text_counts(text: str) -> tuple[int, int, int, int, int, int]:
     )
 
 
+def char_counter(chars: str) -> Callable[[str], int]:
+    """A function that counts the characters of a text that are in ``chars``, at C speed:
+    ``bytes.translate`` for ASCII text (the common case, ~10x faster), ``str.translate`` otherwise."""
+    drop_str = str.maketrans("", "", chars)
+    drop_bytes = "".join(c for c in chars if c.isascii()).encode("ascii")
+
+    def count(text: str) -> int:
+        if text.isascii():
+            raw = text.encode("ascii")
+            return len(raw) - len(raw.translate(None, drop_bytes))
+        return len(text) - len(text.translate(drop_str))
+
+    return count
+
+
+_count_ascii_upper = char_counter(string.ascii_uppercase)
+
+
 def capital_letters(text: str) -> int:
     """How many characters of ``text`` are upper-case letters (``str.isupper``); ASCII text is
-    counted by one C-speed ``translate``."""
+    counted at C speed."""
     if text.isascii():
-        return len(text) - len(text.translate(_DROP_ASCII_UPPER))
+        return _count_ascii_upper(text)
     return sum(map(str.isupper, text))
 
 
@@ -104,11 +132,19 @@ class _SparseRows:
         return np.bincount(self.cols, weights=self.vals * u[self.rows], minlength=self.d)
 
 
-def bucket_counts(text: str, nbits: int, ngrams: int) -> Counter[int]:
-    """How often each hash bucket (of ``2 ** nbits``) occurs among ``text``'s word n-grams."""
+def bucket_counts(text: str, nbits: int, ngrams: int) -> dict[int, int]:
+    """How often each hash bucket (of ``2 ** nbits``) occurs among ``text``'s word n-grams: the
+    CRC-32 of each lower-cased word and of each space-joined run of 2..``ngrams`` words. A run's
+    CRC extends the shorter run's (``crc32(b" " + next word, crc)``), so no n-gram string is built."""
     mask = (1 << nbits) - 1
-    crc32 = zlib.crc32
-    return Counter([crc32(tok.encode("utf-8")) & mask for tok in _ngrams(text, ngrams)])
+    words = [_word_crc(w) for w in _WORD.findall(text.lower())]
+    crcs = [crc for crc, _ in words]
+    runs = crcs
+    for k in range(2, ngrams + 1):
+        runs = [zlib.crc32(words[i + k - 1][1], runs[i]) for i in range(len(runs) - 1)]
+        crcs += runs
+    buckets = [crc & mask for crc in crcs]
+    return dict.fromkeys(buckets, 1) if len(set(buckets)) == len(buckets) else Counter(buckets)
 
 
 def _hashed_counts(texts: list[str], nbits: int, ngrams: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -293,11 +329,10 @@ class TfidfRidgeRouter(Router):
             raise ConfigError("this tfidf_ridge router is not trained; call fit(battles) or load a checkpoint.")
         stats_coef, intercept, emb_coef = self._inference_weights()
         out = np.fromiter(
-            (self._text_gain(t) + sum(map(mul, self._stats_row(t), stats_coef)) for t in prompts),
+            (self._text_gain(t) + sum(map(mul, self._stats_row(t), stats_coef)) + intercept for t in prompts),
             dtype=np.float64,
             count=len(prompts),
         )
-        out += intercept
         if self.embedding_weight > 0:
             emb = self.embed(prompts)
             check_dim(emb, len(emb_coef), self.get_embedder().name)

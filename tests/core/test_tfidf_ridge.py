@@ -3,8 +3,8 @@ import pytest
 
 from routellm_core import ConfigError, UnknownModelError, load_router
 from routellm_core.data import Battles
-from routellm_core.routers.registry import ROUTER_CLASSES
 from routellm_core.routers.pooled_ridge import PooledRidgeRouter
+from routellm_core.routers.registry import ROUTER_CLASSES
 from routellm_core.routers.tfidf_ridge import TfidfRidgeRouter, capital_letters, text_stats
 from tests.helpers import EASY_EXAMPLE, HARD_EXAMPLE, tiny_battles
 
