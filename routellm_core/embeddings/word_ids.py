@@ -37,7 +37,7 @@ class WordIdCache:
         max_word_chars: int,
         max_tokens: int,
         added: list[str] | tuple[str, ...] = (),
-        max_words: int = 50_000,
+        max_words: int = 20_000,
     ) -> None:
         self.vocab = vocab
         self.unk_id = vocab[unk]
