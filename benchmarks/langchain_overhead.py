@@ -4,8 +4,9 @@ Both paths use the same zero-latency fake chat model (no I/O), so what remains i
 per-call cost plus the wrapper's. Three things are timed side by side, interleaved call by call
 in one run, each on a new prompt (no embedding cache hits):
 
-* direct: ``fake.invoke(prompt)`` (and ``fake.stream``);
-* routed: ``RoutedChatModel(strong=fake, weak=fake, router=...).invoke(prompt)``;
+* direct: ``fake.invoke(prompt)`` (and ``fake.stream``, ``await fake.ainvoke``);
+* routed: ``RoutedChatModel(strong=fake, weak=fake, router=...).invoke(prompt)`` (and stream,
+  ainvoke; async calls run one at a time on one event loop, for direct and routed alike);
 * scoring: ``policy.decide(prompt)`` alone, the router's share of the routed call.
 
 wrapper overhead (p50) = routed p50 - direct p50 - scoring p50; the target is < 1 ms.
@@ -16,6 +17,7 @@ wrapper overhead (p50) = routed p50 - direct p50 - scoring p50; the target is < 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 import time
 from pathlib import Path
@@ -94,9 +96,12 @@ def main() -> None:
         for _ in model.stream(prompt):
             pass
 
+    loop = asyncio.new_event_loop()
     paths = {
         "invoke direct": lambda p: fake.invoke(p),
         "invoke routed": lambda p: routed.invoke(p),
+        "ainvoke direct": lambda p: loop.run_until_complete(fake.ainvoke(p)),
+        "ainvoke routed": lambda p: loop.run_until_complete(routed.ainvoke(p)),
         "stream direct": lambda p: stream_all(fake, p),
         "stream routed": lambda p: stream_all(routed, p),
         "router scoring": lambda p: policy.decide(p),
@@ -120,7 +125,8 @@ def main() -> None:
         print(f"{name:<16} {pct(times[name], 50):>9.3f} {pct(times[name], 95):>9.3f}")
     scoring = pct(times["router scoring"], 50)
     ok = True
-    for kind in ("invoke", "stream"):
+    loop.close()
+    for kind in ("invoke", "stream", "ainvoke"):
         over = pct(times[f"{kind} routed"], 50) - pct(times[f"{kind} direct"], 50) - scoring
         ok &= over < 1.0
         print(f"wrapper overhead ({kind}, p50, beyond scoring): {over:.3f} ms  "

@@ -40,6 +40,11 @@ class CachedEmbedder:
         return self.inner.dim
 
     @property
+    def light(self) -> bool:
+        """Whether the inner embedder is light (microseconds a prompt, in process, no I/O)."""
+        return bool(getattr(self.inner, "light", False))
+
+    @property
     def nbytes(self) -> int:
         """Bytes the cache holds now (keys and vectors, approximately)."""
         return self._lru.nbytes

@@ -30,6 +30,9 @@ class StaticEmbedder:
     ``max_tokens``).
     """
 
+    #: embeds a short prompt in microseconds, in process, with no I/O (see ``Router.scores_inline``)
+    light = True
+
     def __init__(self, path: str | Path | None = None) -> None:
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer

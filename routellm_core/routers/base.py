@@ -72,6 +72,9 @@ class Router(abc.ABC):
     #: whether ``quality(prompts, models)`` predicts each known model's quality (so a policy can
     #: trade predicted quality against price among many models)
     predicts_quality: ClassVar[bool] = False
+    #: whether scoring is plain numpy in this process with no model inference or I/O of its own,
+    #: so that with a light embedder one prompt costs well under a millisecond (``scores_inline``)
+    light_scoring: ClassVar[bool] = False
     #: parameters not written to a checkpoint's ``params`` (the embedder is stored by name and
     #: size; progress bars are a property of the session)
     unsaved_params: ClassVar[tuple[str, ...]] = ("embedder", "show_progress")
@@ -154,6 +157,18 @@ class Router(abc.ABC):
                 if emb is None:
                     emb = self._embedder = resolve_embedder(self.embedder)
         return emb
+
+    def scores_inline(self) -> bool:
+        """Whether scoring one prompt here is cheap enough to run inside an event loop: a
+        ``light_scoring`` router whose embedder, if it uses one, is already built and light (the
+        bundled static table; not a network or transformer embedder). Async callers then score in
+        the loop, where a hop to a worker thread would cost more than the scoring itself."""
+        if not self.light_scoring:
+            return False
+        if not self.uses_embedder:
+            return True
+        emb = self.__dict__.get("_embedder")
+        return emb is not None and bool(getattr(emb, "light", False))
 
     def set_embedder(self, embedder: Any) -> Router:
         """Use ``embedder`` (a name or an object) from now on; same as ``set_params(embedder=...)``."""

@@ -31,6 +31,7 @@ class MatrixFactorizationRouter(Router):
 
     name: ClassVar[str] = "mf"
     predicts_quality: ClassVar[bool] = True
+    light_scoring: ClassVar[bool] = True
     # fitted: the model names (rows of the tables) and the learned arrays
     models_: list[str] | None = None
     weights_: dict[str, np.ndarray] | None = None

@@ -20,6 +20,7 @@ class RandomRouter(Router):
 
     name: ClassVar[str] = "random"
     uses_embedder: ClassVar[bool] = False
+    light_scoring: ClassVar[bool] = True
     needs_training: ClassVar[bool] = False
     calibration_quantiles_ = np.linspace(0.0, 1.0, N_QUANTILES)
     calibration_source_ = "uniform [0, 1] by construction"

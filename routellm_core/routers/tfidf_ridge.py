@@ -167,6 +167,7 @@ class TfidfRidgeRouter(Router):
     ``tol`` (conjugate gradients), ``embedder``."""
 
     name: ClassVar[str] = "tfidf_ridge"
+    light_scoring: ClassVar[bool] = True
     #: columns of the dense statistics block (``_stats_row``'s length)
     n_stats: ClassVar[int] = N_STATS
     # fitted

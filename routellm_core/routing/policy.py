@@ -64,6 +64,9 @@ from routellm_core.utils.validation import finite_number
 
 TIERS = "tiers"
 QUALITY = "quality"
+#: async calls with at most this many prompts score in the event loop when the router is light
+#: (``Router.scores_inline``: ~0.1 ms a prompt); larger batches go to a worker thread
+INLINE_PROMPTS = 8
 STRATEGIES = ("auto", TIERS, QUALITY)
 #: the options of the N-model form (``build`` passes them through)
 MODEL_OPTIONS = ("models", "prices", "tokens", "budget", "shares", "thresholds", "strategy", "router_models",
@@ -450,16 +453,30 @@ class RoutingPolicy:
         return [next(decided) if isinstance(item, str) else item for item in items]
 
     async def adecide(self, prompt: str) -> RoutingDecision:
-        """Async ``decide``: scoring runs in a worker thread so the event loop is not blocked."""
+        """Async ``decide``. A router that scores a prompt in microseconds in this process
+        (``Router.scores_inline``: the bundled routers once their embedder is built) scores in the
+        event loop, where a hop to a worker thread would cost more than the work; any other router
+        (transformer, network embedder, first call) scores in a worker thread, so the loop is not
+        blocked."""
+        if self._inline(1):
+            return self.decide(prompt)
         return await asyncio.to_thread(self.decide, prompt)
 
     async def adecide_batch(self, prompts: Sequence[str]) -> list[RoutingDecision]:
+        if self._inline(len(prompts)):
+            return self.decide_batch(prompts)
         return await asyncio.to_thread(self.decide_batch, prompts)
 
     async def adecide_pending(
         self, items: Sequence[str | RoutingDecision | Exception]
     ) -> list[RoutingDecision | Exception]:
+        if self._inline(len(items)):
+            return self.decide_pending(items)
         return await asyncio.to_thread(self.decide_pending, items)
+
+    def _inline(self, n: int) -> bool:
+        """Whether async callers score ``n`` prompts in the event loop (see ``adecide``)."""
+        return n <= INLINE_PROMPTS and self.router.scores_inline()
 
     def __repr__(self) -> str:
         if self.candidates is None:

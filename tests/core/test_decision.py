@@ -50,6 +50,66 @@ def test_quantile_thresholds_send_the_requested_share():
     assert (scores >= threshold_from_quantiles(q, 0.0)).mean() == 0.0
 
 
+def test_async_decisions_score_in_the_loop_only_for_light_routers():
+    """The bundled routers (numpy + the static embedder, once built) score async calls in the
+    event loop: a worker-thread hop costs more than their scoring. A router with a heavy or
+    network embedder, or a large batch, scores in a worker thread so the loop is not blocked."""
+    import asyncio
+    import threading
+
+    from routellm_core.checkpoints.loading import bundled_checkpoint_dir
+    from routellm_core.embeddings import StaticEmbedder
+    from routellm_core.routers.pooled_ridge import PooledRidgeRouter
+    from routellm_core.routing.policy import INLINE_PROMPTS
+
+    def scoring_threads(policy, calls):
+        seen = []
+        inner = policy.router._score
+
+        def spy(*args, **kwargs):
+            seen.append(threading.get_ident())
+            return inner(*args, **kwargs)
+
+        policy.router._score = spy
+        try:
+            async def run():
+                for call in calls:
+                    await call(policy)
+                return threading.get_ident()
+
+            loop_thread = asyncio.run(run())
+        finally:
+            del policy.router._score
+        return [t == loop_thread for t in seen]
+
+    one = lambda p: p.adecide("hello there")  # noqa: E731
+    small = lambda p: p.adecide_batch(["a b", "c d"])  # noqa: E731
+    big = lambda p: p.adecide_batch([f"prompt {i}" for i in range(INLINE_PROMPTS + 1)])  # noqa: E731
+
+    light = RoutingPolicy(load_router(), strong_fraction=0.5)
+    light.decide("build the embedder first")
+    assert light.router.scores_inline()
+    assert scoring_threads(light, [one, small, big]) == [True, True, False]
+    # the same router before its embedder is built (a cold start may take seconds): a thread
+    cold = RoutingPolicy(PooledRidgeRouter.load(bundled_checkpoint_dir("default")), strong_fraction=0.5)
+    assert not cold.router.scores_inline()
+    assert scoring_threads(cold, [one]) == [False]
+
+    class SlowEmbedder:  # e.g. a network embedder: not marked light
+        name, dim = "minilm-static", 256
+
+        def embed(self, texts):
+            return StaticEmbedder().embed(texts)
+
+    heavy = RoutingPolicy(PooledRidgeRouter.load(bundled_checkpoint_dir("default"), embedder=SlowEmbedder()),
+                          strong_fraction=0.5)
+    heavy.decide("build it")
+    assert not heavy.router.scores_inline()
+    assert scoring_threads(heavy, [one]) == [False]
+    # decisions are the same whichever thread scores
+    assert asyncio.run(light.adecide("prove it")) == light.decide("prove it")
+
+
 def test_budget_threshold():
     q = score_quantiles(np.linspace(0, 1, 1001))
     t, f = threshold_for_budget(q, budget_per_call=0.004, strong_cost=0.01, weak_cost=0.001)
