@@ -48,8 +48,12 @@ def uvicorn_server(
 
 
 def serve(app: Starlette, host: str, port: int, **kwargs: Any) -> None:
-    """Serve until SIGINT/SIGTERM, then shut down gracefully."""
-    uvicorn_server(app, host, port, **kwargs).run()
+    """Serve until SIGINT/SIGTERM, then shut down gracefully and return (Ctrl-C prints no
+    traceback: uvicorn raises the SIGINT it handled again once it has shut down)."""
+    try:
+        uvicorn_server(app, host, port, **kwargs).run()
+    except KeyboardInterrupt:
+        pass
 
 
 def free_port(host: str = "127.0.0.1") -> int:

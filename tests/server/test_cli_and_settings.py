@@ -105,7 +105,8 @@ def test_core_cli_finds_serve_and_package_imports_stay_light():
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 
-def test_routellm_serve_runs_and_stops_gracefully_on_sigterm(provider_server):
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT (Ctrl-C)"])
+def test_routellm_serve_runs_and_stops_gracefully_on_a_signal(provider_server, sig):
     key = "serve-test-key-5f1c9a"
     port = free_port()
     env = {**os.environ, **upstream_env(provider_server), "ROUTELLM_SERVER_API_KEY": key}
@@ -140,8 +141,9 @@ def test_routellm_serve_runs_and_stops_gracefully_on_sigterm(provider_server):
         )
         assert reply.model == STRONG and reply.model_extra["routing"]["model"] == "strong"
     finally:
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(sig)
         out, err = proc.communicate(timeout=30)
-    assert proc.returncode in (0, -signal.SIGTERM), err
+    assert proc.returncode in (0, -sig), err
+    assert "Traceback" not in err, err  # a graceful stop, not a crash
     assert "Shutting down" in err and "POST /v1/chat/completions" in out  # access log on, key not in it
     assert key not in out + err
