@@ -87,3 +87,16 @@ def test_shown_values_match_rounding_and_ellipsis():
     seen = []
     exec(code, {"__shown__": lambda actual, shown, where: seen.append((actual, shown))})  # noqa: S102
     assert seen == [("2", "2"), ("2", "2"), ("4", "4")]
+
+
+def test_readme_first_two_commands_are_the_demo_and_the_tests():
+    """A newcomer's first two commands set up and run the demo, then the tests (what CI runs)."""
+    commands = [
+        line.split("#")[0].strip()
+        for lang, code in BLOCK.findall((ROOT / "README.md").read_text(encoding="utf-8"))
+        if lang == "bash"
+        for line in code.splitlines()
+        if line.split("#")[0].strip()
+    ]
+    assert commands[:2] == ["bash scripts/demo.sh", "bash scripts/test.sh"]
+    assert "bash scripts/test.sh" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
