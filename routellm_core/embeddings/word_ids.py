@@ -8,9 +8,10 @@ mark, lower-cases them and encodes each word on its own, so the ids of a text ar
 concatenation of its words' ids. This class encodes a word it has not seen with the WordPiece
 rule (longest vocabulary entry first, ``##`` before continuations, ``[UNK]`` for a word it cannot
 cover or one over ``max_input_chars_per_word`` characters) and keeps each word's ids in a bounded
-dict. A test checks the ids against the tokenizer's on thousands of texts. Text it cannot split exactly as the tokenizer would
-(non-ASCII, control characters other than tab, line feed and carriage return) returns None: the
-caller then uses the tokenizer.
+dict; a test checks the ids against the tokenizer's on thousands of texts. Text it cannot split
+exactly as the tokenizer would (non-ASCII, control characters other than tab, line feed and
+carriage return, a possible added token such as ``[UNK]``) returns None: the caller then uses the
+tokenizer.
 """
 
 from __future__ import annotations
