@@ -51,16 +51,14 @@ class StaticEmbedder:
         self.name: str = cfg["name"]
         self.dim: int = int(self.table.shape[1])
         self.max_tokens: int = int(cfg.get("max_tokens", 512))
-        tokenizer_file = folder / "tokenizer.json"
-        self.tokenizer = Tokenizer.from_file(str(tokenizer_file))
+        tokenizer_json = (folder / "tokenizer.json").read_text(encoding="utf-8")  # read and parsed once
+        self.tokenizer = Tokenizer.from_str(tokenizer_json)
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(self.max_tokens)
         #: only this many leading characters of a text are embedded (enough for max_tokens)
         self.max_chars: int = self.max_tokens * 8
         #: plain ASCII text is tokenised word by word from a cache (same ids; None: not BERT-uncased)
-        self.word_ids = WordIdCache.for_config(
-            json.loads(tokenizer_file.read_text(encoding="utf-8")), max_tokens=self.max_tokens
-        )
+        self.word_ids = WordIdCache.for_config(json.loads(tokenizer_json), max_tokens=self.max_tokens)
 
     def token_ids(self, texts: list[str]) -> list[list[int]]:
         """Each text's token ids (its first ``max_chars`` characters, at most ``max_tokens`` ids)."""

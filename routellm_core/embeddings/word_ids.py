@@ -70,7 +70,7 @@ class WordIdCache:
         if not bert_uncased:
             return None
         return cls(
-            dict(model["vocab"]),
+            model["vocab"],  # the parsed file is ours: no copy
             unk=model["unk_token"],
             prefix=model.get("continuing_subword_prefix") or "##",
             max_word_chars=int(model.get("max_input_chars_per_word") or 100),
