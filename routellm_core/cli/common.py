@@ -51,6 +51,9 @@ def add_training_data_args(p: argparse.ArgumentParser, *, battles_help: str = "p
     g.add_argument("--golden-weight", type=parse_finite, default=1.0, help="loss weight (>= 0) of each golden battle")
     g.add_argument("--golden-all-pairs", action="store_true",
                    help="turn each golden row into battles between every pair of its scored models (multi-model files)")
+    g.add_argument("--golden-tie-advantage", metavar="auto|X", default=None,
+                   help="put golden ties (both right or both wrong) on a judge's scale: they lean X (0..1) toward "
+                        "the file's stronger model; 'auto' measures X on the --battles files' judge grades")
     g.add_argument("--golden-holdout", type=parse_finite, default=0.0,
                    help="share of golden prompts (0..1) never trained on, chosen by prompt hash")
     g.add_argument("--golden-where", nargs="+", metavar="KEY=VALUE", default=[],
@@ -89,4 +92,5 @@ def training_data_from_args(args: argparse.Namespace, strong: str | None = None,
         golden_holdout=args.golden_holdout,
         golden_where=parse_key_values(args.golden_where, "--golden-where", "permissive=true"),
         drop_models=args.drop_models,
+        golden_tie_advantage=args.golden_tie_advantage,
     )

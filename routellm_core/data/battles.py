@@ -32,6 +32,9 @@ class Battles:
     outcome: np.ndarray
     weight: np.ndarray = field(default=None)  # type: ignore[assignment]
     source: list[str] = field(default=None)  # type: ignore[assignment]
+    # per-answer grades in [0, 1] (NaN where none): a judge's 1-10 grades rescaled, or benchmark scores
+    grade_a: np.ndarray = field(default=None)  # type: ignore[assignment]
+    grade_b: np.ndarray = field(default=None)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         n = len(self.prompts)
@@ -45,6 +48,8 @@ class Battles:
             self.source = [self.source] * n
         else:
             self.source = list(self.source)
+        self.grade_a = _grades(self.grade_a, n)
+        self.grade_b = _grades(self.grade_b, n)
         if not (len(self.model_a) == len(self.model_b) == len(self.outcome) == len(self.weight) == len(self.source) == n):
             raise DataFormatError("Battles columns have different lengths.")
         check_finite_array("battle outcomes", self.outcome, error=DataFormatError)
@@ -85,6 +90,8 @@ class Battles:
             outcome=np.concatenate([b.outcome for b in parts]),
             weight=np.concatenate([b.weight for b in parts]),
             source=[s for b in parts for s in b.source],
+            grade_a=np.concatenate([b.grade_a for b in parts]),
+            grade_b=np.concatenate([b.grade_b for b in parts]),
         )
 
     def subset(self, idx: Sequence[int] | np.ndarray) -> Battles:
@@ -96,6 +103,8 @@ class Battles:
             outcome=self.outcome[idx],
             weight=self.weight[idx],
             source=[self.source[i] for i in idx],
+            grade_a=self.grade_a[idx],
+            grade_b=self.grade_b[idx],
         )
 
     def models(self) -> list[str]:
@@ -127,6 +136,29 @@ class Battles:
         return top[0], top[1]
 
 
+def _grades(values: Any, n: int) -> np.ndarray:
+    """Per-row grades as a float array of length ``n`` (NaN = not graded), each in [0, 1]."""
+    if values is None:
+        return np.full(n, np.nan)
+    out = np.asarray(values, dtype=np.float64)
+    if out.shape != (n,):
+        raise DataFormatError(f"battle grades have shape {out.shape}, expected ({n},).")
+    known = out[~np.isnan(out)]
+    if known.size and (np.isinf(known).any() or known.min() < 0.0 or known.max() > 1.0):
+        raise DataFormatError("battle grades must lie in [0, 1] (NaN where a row has none).")
+    return out
+
+
+def judge_grade(value: Any, where: str) -> float:
+    """A judge's 1-10 grade (``score_a`` / ``score_b``) rescaled to [0, 1]: ``(grade - 1) / 9``;
+    NaN when the row has none."""
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return float("nan")
+    grade = finite_number(f"{where}: judge grade", value, minimum=0.0, maximum=10.0,
+                          hint="score_a / score_b are a judge's grades on the 1-10 scale.", error=DataFormatError)
+    return min(1.0, max(0.0, (grade - 1.0) / 9.0))
+
+
 # ---------------------------------------------------------------------------- files
 def _battles_from_rows(rows: Iterable[tuple[int, dict[str, Any]]], source: str, name: str = "") -> Battles:
     prompts: list[str] = []
@@ -134,6 +166,8 @@ def _battles_from_rows(rows: Iterable[tuple[int, dict[str, Any]]], source: str, 
     mb: list[str] = []
     out: list[float] = []
     weights: list[float] = []
+    grades_a: list[float] = []
+    grades_b: list[float] = []
     for lineno, row in rows:
         where = f"{source}:{lineno}"
         missing = [c for c in BATTLE_COLUMNS if c not in row or row[c] is None]
@@ -168,7 +202,13 @@ def _battles_from_rows(rows: Iterable[tuple[int, dict[str, Any]]], source: str, 
         mb.append(b)
         out.append(WINNER_VALUES[w])
         weights.append(weight)
-    return Battles(prompts, ma, mb, np.asarray(out), np.asarray(weights), source=name)
+        ga, gb = judge_grade(row.get("score_a"), where), judge_grade(row.get("score_b"), where)
+        if np.isnan(ga) or np.isnan(gb):
+            ga = gb = float("nan")
+        grades_a.append(ga)
+        grades_b.append(gb)
+    return Battles(prompts, ma, mb, np.asarray(out), np.asarray(weights), source=name,
+                   grade_a=np.asarray(grades_a, dtype=np.float64), grade_b=np.asarray(grades_b, dtype=np.float64))
 
 
 def read_battles(paths: str | Path | Sequence[str | Path]) -> Battles:

@@ -145,7 +145,7 @@ def golden_to_battles(
             f"--strong and --weak are both {strong!r}; golden labels compare two different models."
         )
     weight = _golden_weight(weight)
-    prompts, ma, mb, out = [], [], [], []
+    prompts, ma, mb, out, ga, gb = [], [], [], [], [], []
     for r in rows:
         if strong not in r.scores or weak not in r.scores:
             raise DataFormatError(
@@ -156,15 +156,18 @@ def golden_to_battles(
         ma.append(strong)
         mb.append(weak)
         out.append(_outcome(r.scores[strong], r.scores[weak]))
+        ga.append(r.scores[strong])
+        gb.append(r.scores[weak])
     return Battles(
-        prompts, ma, mb, np.asarray(out), np.full(len(prompts), float(weight)), source=[r.source for r in rows]
+        prompts, ma, mb, np.asarray(out), np.full(len(prompts), float(weight)), source=[r.source for r in rows],
+        grade_a=np.asarray(ga, dtype=np.float64), grade_b=np.asarray(gb, dtype=np.float64),
     )
 
 
 def golden_to_all_pair_battles(rows: Sequence[GoldenRow], *, weight: float = 1.0) -> Battles:
     """Battles between every pair of models scored on each row (multi-model benchmark files)."""
     weight = _golden_weight(weight)
-    prompts, ma, mb, out, sources = [], [], [], [], []
+    prompts, ma, mb, out, sources, ga, gb = [], [], [], [], [], [], []
     for r in rows:
         names = sorted(r.scores)
         for i, a in enumerate(names):
@@ -174,7 +177,12 @@ def golden_to_all_pair_battles(rows: Sequence[GoldenRow], *, weight: float = 1.0
                 mb.append(b)
                 out.append(_outcome(r.scores[a], r.scores[b]))
                 sources.append(r.source)
-    return Battles(prompts, ma, mb, np.asarray(out), np.full(len(prompts), float(weight)), source=sources)
+                ga.append(r.scores[a])
+                gb.append(r.scores[b])
+    return Battles(
+        prompts, ma, mb, np.asarray(out), np.full(len(prompts), float(weight)), source=sources,
+        grade_a=np.asarray(ga, dtype=np.float64), grade_b=np.asarray(gb, dtype=np.float64),
+    )
 
 
 def _golden_weight(weight: Any) -> float:

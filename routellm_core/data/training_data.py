@@ -14,6 +14,7 @@ import numpy as np
 
 from routellm_core.data.battles import Battles, read_battles
 from routellm_core.data.golden import golden_to_all_pair_battles, golden_to_battles, read_golden
+from routellm_core.data.judge_scale import parse_tie_advantage, resolve_correctness_ties
 from routellm_core.errors import ConfigError
 from routellm_core.utils.validation import finite_number
 
@@ -47,6 +48,7 @@ def build_training_data(
     golden_holdout: float = 0.0,
     golden_where: Mapping[str, Any] | None = None,
     drop_models: Collection[str] = (),
+    golden_tie_advantage: float | str | None = None,
 ) -> TrainingData:
     """Read and combine training files.
 
@@ -54,6 +56,8 @@ def build_training_data(
     every scored pair with ``golden_all_pairs``) with ``golden_weight``, except the share
     ``golden_holdout`` of prompts chosen by ``holdout``. ``golden_where`` keeps golden rows whose
     fields equal the values given; ``drop_models`` removes every battle and score of those models.
+    ``golden_tie_advantage`` (a number in [0, 1], or ``"auto"`` to measure it on the battle files'
+    judge grades) puts golden ties on a judge's scale (``routellm_core.data.judge_scale``).
     """
     if not battle_files and not golden_files:
         raise ConfigError("give training data: --battles FILE... and/or --golden FILE...")
@@ -80,21 +84,26 @@ def build_training_data(
         parts.append(b)
         battle_prompts.extend(b.prompts)
         summary["battles"].append({"file": Path(path).name, "rows": len(b), "prompts": len(b.unique_prompts())})
+    judged = Battles.concat(parts)
+    tie_advantage = parse_tie_advantage(golden_tie_advantage, judged) if golden_files else None
     held_out: list[str] = []
     for path in golden_files:
         rows = read_golden(path, where=golden_where, drop_models=dropped)
         seen = [r for r in rows if not holdout(r.prompt, golden_holdout)]
         held_out.extend(r.prompt for r in rows if holdout(r.prompt, golden_holdout))
         if golden_all_pairs:
-            parts.append(golden_to_all_pair_battles(seen, weight=golden_weight))
+            golden = golden_to_all_pair_battles(seen, weight=golden_weight)
         else:
-            parts.append(golden_to_battles(seen, strong, weak, weight=golden_weight))  # type: ignore[arg-type]
+            golden = golden_to_battles(seen, strong, weak, weight=golden_weight)  # type: ignore[arg-type]
+        parts.append(golden if tie_advantage is None else resolve_correctness_ties(golden, tie_advantage))
         summary["golden"].append(
             {"file": Path(path).name, "rows_used": len(seen), "rows_held_out": len(rows) - len(seen),
              "contaminated_rows": "excluded"}
         )
     if golden_where:
         summary["golden_where"] = dict(golden_where)
+    if tie_advantage is not None:
+        summary["golden_tie_advantage"] = round(tie_advantage, 6)
     if dropped:
         summary["dropped_models"] = sorted(dropped)
     if golden_files and golden_holdout > 0:

@@ -106,20 +106,28 @@ class PooledRidgeRouter(TfidfRidgeRouter):
     def known_models(self) -> list[str]:
         return []
 
+    def _targets(self, battles: Any) -> tuple[list[str], np.ndarray]:
+        """(distinct prompts, regression target per prompt): the pooled strong-tier advantage."""
+        labels = pool_labels(battles, self.strong_tier, self.weak_tier)
+        return labels.prompts, labels.advantage
+
     def _training_set(self, battles: Any) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """``_targets`` with per-source weights: each source one total weight (``source_weights``,
+        default 1, times its rows' mean weight), spread evenly over its prompts."""
         weights = self.source_weights or {}
         prompt_weight: dict[str, float] = {}
         self.sources_ = {}
-        labels = pool_labels(battles, self.strong_tier, self.weak_tier)
+        prompts, targets = self._targets(battles)
+        known = set(prompts)
         for name in battles.sources():
             part = battles.of_source(name)
-            prompts = set(part.prompts) & set(labels.prompts)
+            used = set(part.prompts) & known
             total = float(weights.get(name, 1.0)) * float(part.weight.mean())
-            self.sources_[name or "<unnamed>"] = {"prompts": len(prompts), "weight": total}
-            for p in prompts:
-                prompt_weight[p] = prompt_weight.get(p, 0.0) + total / len(prompts)
-        w = np.array([prompt_weight.get(p, 0.0) for p in labels.prompts])
-        return labels.prompts, labels.advantage, w
+            self.sources_[name or "<unnamed>"] = {"prompts": len(used), "weight": total}
+            for p in used:
+                prompt_weight[p] = prompt_weight.get(p, 0.0) + total / len(used)
+        w = np.array([prompt_weight.get(p, 0.0) for p in prompts])
+        return prompts, targets, w
 
     def _stats_row(self, text: str) -> tuple[float, ...]:
         """``tfidf_ridge``'s 7 text statistics, then the 7 character-class statistics."""

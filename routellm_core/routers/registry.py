@@ -23,6 +23,7 @@ ROUTER_CLASSES: dict[str, str] = {
     "mf": "routellm_core.routers.matrix_factorization:MatrixFactorizationRouter",
     "tfidf_ridge": "routellm_core.routers.tfidf_ridge:TfidfRidgeRouter",
     "pooled_ridge": "routellm_core.routers.pooled_ridge:PooledRidgeRouter",
+    "latent_ridge": "routellm_core.routers.latent_ridge:LatentRidgeRouter",
     "quality_ridge": "routellm_core.routers.quality_ridge:QualityRidgeRouter",
     "bert": "routellm_core.routers.transformers.bert:BertRouter",
     "causal_llm": "routellm_core.routers.transformers.causal_llm:CausalLLMRouter",

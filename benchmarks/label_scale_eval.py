@@ -1,0 +1,142 @@
+"""Held-out comparison of routers trained with the default recipe's data (issue 19's validation).
+
+For each router (default: ``pooled_ridge``, per-source win-rate labels, and ``latent_ridge``, labels
+on one latent scale) it trains on the recipe's files (``scripts/default_router_recipe.sh``: the
+four permissive chat files and the permissive benchmark rows, 20% of benchmark prompts held out by
+hash) with the recipe's options, and prints:
+
+- leave-one-source-out on the chat groups (a router trained without the group's prompts):
+  ``arena graded``: APGR / headroom with GPT-4-1106-preview's and Mixtral-8x7B's own 1-10 grades on
+  the arena-bench prompts (the stand-in for "graded answers of a GPT-4-class and a Mixtral-class
+  model"); ``OA gpt-4``: GPT-4 vs the other QLoRA models (strong tier = GPT-4 alone) on the OA
+  prompts; ``vicuna``: the pooled labels of the Vicuna-80 files;
+- the router trained on everything: APGR on the held-out MMLU / GSM8K rows (GPT-4 vs Mixtral), the
+  easy/hard probe's AUC and the task-type probe's AUC (overall and per high type).
+
+Headroom = (APGR - 0.5) / (oracle APGR - 0.5). About 2 minutes per router on a 2-core machine.
+
+    .venv/bin/python benchmarks/label_scale_eval.py --data ../shared/data [--routers pooled_ridge latent_ridge] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import gzip
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import easy_hard_probe  # noqa: E402
+import task_type_probe  # noqa: E402
+
+from routellm_core.data import read_golden  # noqa: E402
+from routellm_core.data.pooling import pool_labels  # noqa: E402
+from routellm_core.data.training_data import build_training_data, holdout  # noqa: E402
+from routellm_core.evaluation import evaluate_scores, oracle_scores  # noqa: E402
+from routellm_core.routers.registry import router_class  # noqa: E402
+
+STRONG, WEAK = "gpt-4-1106-preview", "mistralai/Mixtral-8x7B-Instruct-v0.1"
+ARENA = "arena_hard_auto_arena_bench_v1"
+OA = "qlora_oa_gpt4_pairwise"
+VICUNA = ("fastchat_vicuna_bench", "qlora_vicuna80_gpt4_pairwise")
+# the recipe's options (scripts/default_router_recipe.sh)
+OPTS = {
+    "alpha": 10, "stats_weight": 1, "embedding_weight": 0.3,
+    "source_weights": {ARENA: 3, OA: 1, "fastchat_vicuna_bench": 0.5, "qlora_vicuna80_gpt4_pairwise": 0.5,
+                       "mmlu": 1.5, "gsm8k": 1.5, "llmrouter_benchmark_outcomes": 2},
+}
+
+
+def headroom(scores: np.ndarray, strong: np.ndarray, weak: np.ndarray) -> tuple[float, float]:
+    curve = evaluate_scores(scores, strong, weak)
+    oracle = evaluate_scores(oracle_scores(strong, weak), strong, weak)
+    return curve.apgr, (curve.apgr - 0.5) / (oracle.apgr - 0.5)
+
+
+def arena_grades(path: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Arena-bench prompts graded for both STRONG and WEAK: (prompts, strong grade / 10, weak grade / 10)."""
+    grades: dict[str, dict[str, float]] = collections.defaultdict(dict)
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            grades[r["prompt"]][r["model_a"]] = r["score_a"]
+            grades[r["prompt"]][r["model_b"]] = r["score_b"]
+    prompts = [p for p, g in grades.items() if STRONG in g and WEAK in g]
+    return prompts, np.array([grades[p][STRONG] for p in prompts]) / 10, np.array([grades[p][WEAK] for p in prompts]) / 10
+
+
+def auc(negative: np.ndarray, positive: np.ndarray) -> float:
+    return easy_hard_probe.auc(negative, positive)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", default="../shared/data", help="the shared data folder")
+    ap.add_argument("--routers", nargs="+", default=["pooled_ridge", "latent_ridge"])
+    ap.add_argument("--json", help="also write the figures to this file")
+    args = ap.parse_args()
+    data = Path(args.data)
+    prefs = data / "preferences"
+    td = build_training_data(
+        battle_files=[prefs / f"{ARENA}.jsonl.gz", prefs / f"{OA}.jsonl.gz",
+                      *(prefs / f"{v}.jsonl.gz" for v in VICUNA)],
+        golden_files=[data / "benchmarks" / "mmlu.jsonl", data / "benchmarks" / "gsm8k.jsonl",
+                      data / "multimodel" / "llmrouter_benchmark_outcomes.jsonl.gz"],
+        golden_all_pairs=True, golden_holdout=0.2, golden_where={"permissive": True, "benchmark_overlap": None},
+        drop_models=["llama3-chatqa-1.5-8b", "llama3-chatqa-1.5-70b"],
+    )
+    battles = td.battles
+    arena = arena_grades(prefs / f"{ARENA}.jsonl.gz")
+    oa = pool_labels(battles.of_source(OA), strong_tier=1 / 7)  # GPT-4 alone vs the six others
+    vicuna = pool_labels(battles.subset([i for i, s in enumerate(battles.source) if s in VICUNA]))
+    held = {}
+    for name in ("mmlu", "gsm8k"):
+        rows = [r for r in read_golden(data / "benchmarks" / f"{name}.jsonl") if holdout(r.prompt, 0.2)]
+        held[name] = ([r.prompt for r in rows], np.array([r.scores[STRONG] for r in rows]),
+                      np.array([r.scores[WEAK] for r in rows]))
+    high = [p for t in task_type_probe.HIGH for p in task_type_probe.PROMPTS[t]]
+    low = [p for t in task_type_probe.LOW for p in task_type_probe.PROMPTS[t]]
+    groups = {"arena graded": (ARENA,), "OA gpt-4": (OA,), "vicuna": VICUNA}
+    results: dict[str, dict[str, float]] = {}
+    for name in args.routers:
+        t0 = time.time()
+        out: dict[str, float] = {}
+        for group, sources in groups.items():
+            inside = set(battles.subset([i for i, s in enumerate(battles.source) if s in sources]).prompts)
+            router = router_class(name)(**OPTS)
+            router.fit(battles.subset([i for i, p in enumerate(battles.prompts) if p not in inside]))
+            if group == "arena graded":
+                apgr, room = headroom(np.asarray(router.score(arena[0])), arena[1], arena[2])
+            elif group == "OA gpt-4":
+                apgr, room = headroom(np.asarray(router.score(oa.prompts)), oa.strong, oa.weak)
+            else:
+                apgr, room = headroom(np.asarray(router.score(vicuna.prompts)), vicuna.strong, vicuna.weak)
+            out[f"{group} APGR"], out[f"{group} headroom"] = apgr, room
+        router = router_class(name)(**OPTS)
+        router.fit(battles)
+        for bench, (prompts, s, w) in held.items():
+            out[f"{bench} held-out APGR"] = headroom(np.asarray(router.score(prompts)), s, w)[0]
+        out["easy/hard AUC"] = auc(np.asarray(router.score(easy_hard_probe.EASY)), np.asarray(router.score(easy_hard_probe.HARD)))
+        low_scores = np.asarray(router.score(low))
+        out["task-type AUC"] = auc(low_scores, np.asarray(router.score(high)))
+        for t in task_type_probe.HIGH:
+            out[f"task-type AUC {t}"] = auc(low_scores, np.asarray(router.score(task_type_probe.PROMPTS[t])))
+        results[name] = out
+        print(f"{name}: done in {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
+    keys = list(next(iter(results.values())))
+    print("| figure | " + " | ".join(results) + " |")
+    print("|---|" + "---|" * len(results))
+    for k in keys:
+        print(f"| {k} | " + " | ".join(f"{results[r][k]:+.3f}" if "headroom" in k else f"{results[r][k]:.3f}" for r in results) + " |")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
