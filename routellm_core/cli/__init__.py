@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from routellm_core.cli import calibrate, demo, evaluate, route, train
-from routellm_core.errors import ConfigError, RouteLLMError
+from routellm_core.errors import DISTRIBUTION, ConfigError, RouteLLMError
 from routellm_core.testing import fake_provider
 
 #: the built-in subcommands, in the order ``--help`` lists them
@@ -34,12 +34,25 @@ def build_parser() -> argparse.ArgumentParser:
         prog="routellm",
         description="Cost-aware LLM routing: score prompts and send each to a strong or a weak model.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}",
+                        help="print the installed version and exit")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                help="one of these (routellm COMMAND --help explains each)")
     for module in SUBCOMMANDS:
         module.register(sub)
     for entry in importlib.metadata.entry_points(group=PLUGIN_GROUP):
         _register_plugin(sub, entry)
     return parser
+
+
+def version() -> str:
+    """The installed distribution's version, else the package's own (a source checkout)."""
+    try:
+        return importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        from routellm_core import __version__
+
+        return __version__
 
 
 def _register_plugin(sub: Any, entry: importlib.metadata.EntryPoint) -> None:
