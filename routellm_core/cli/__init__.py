@@ -46,13 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def version() -> str:
-    """The installed distribution's version, else the package's own (a source checkout)."""
+    """The installed distribution's version (``unknown`` when run from a checkout that is not
+    installed)."""
     try:
         return importlib.metadata.version(DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
-        from routellm_core import __version__
-
-        return __version__
+        return "unknown (not installed)"
 
 
 def _register_plugin(sub: Any, entry: importlib.metadata.EntryPoint) -> None:

@@ -43,6 +43,18 @@ def test_metadata_has_bounds_not_pins_and_no_test_tools():
     assert 'pip install --quiet "torch==2.13.0"' in (ROOT / "scripts/setup.sh").read_text()
 
 
+def test_metadata_has_classifiers_urls_and_an_spdx_licence():
+    """What a package index shows (issue 24): classifiers, project URLs, the licence as SPDX."""
+    project = PYPROJECT["project"]
+    assert project["license"] == "Apache-2.0" and project["license-files"] == ["LICENSE"]
+    classifiers = project["classifiers"]
+    assert "Typing :: Typed" in classifiers and "Programming Language :: Python :: 3 :: Only" in classifiers
+    low = tuple(int(x) for x in project["requires-python"].removeprefix(">=").split("."))
+    assert f"Programming Language :: Python :: {low[0]}.{low[1]}" in classifiers
+    assert not [c for c in classifiers if c.startswith("License ::")]  # SPDX licence instead (PEP 639)
+    assert all(url.startswith("https://") for url in project["urls"].values()) and project["urls"]
+
+
 @pytest.mark.parametrize("package", PACKAGES)
 def test_py_typed_in_every_package(package):
     assert (ROOT / package / "py.typed").is_file()
