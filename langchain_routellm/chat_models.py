@@ -50,7 +50,9 @@ from pydantic import ConfigDict, Field, PrivateAttr
 
 from langchain_routellm import inner
 from langchain_routellm.messages import StickyRoutes, last_human_text, model_name, unwrap
+from langchain_routellm.named_models import chat_model_from_name
 from routellm_core.errors import ConfigError, RouteLLMError
+from routellm_core.utils.arguments import check_keywords
 from routellm_core.routing.capabilities import shared_capabilities
 from routellm_core.routing.decision import STRONG, WEAK, RoutingDecision
 from routellm_core.routing.fallback import Attempts
@@ -69,8 +71,35 @@ _BATCH_DECISION = "__routellm_decision"
 METADATA_KEY = ROUTING_KEY
 TAG_PREFIX = "routellm:"
 _OWNER = "RoutedChatModel"  # names the adapter in errors of route_on hooks
+#: LangChain's standard connection parameters: accepted (code may pass them to every model) and
+#: dropped, since the inner models own their connections
+_STANDARD_CONNECTION_PARAMS = ("api_key", "base_url")
 #: memory budget of the sticky-routing memory, in bytes (keys are digests: ~200 bytes an entry)
 _STICKY_MAX_BYTES = 2 * 2**20
+
+
+def _named_models_built(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with every ``"provider:model"`` string of strong/weak/models built as a chat model;
+    ConfigError for a value that is neither a name nor a runnable."""
+
+    def built(value: Any, where: str) -> Any:
+        if isinstance(value, str):
+            return chat_model_from_name(value, f"RoutedChatModel {where}={value!r}")
+        if value is not None and not isinstance(value, Runnable):
+            raise ConfigError(
+                f"RoutedChatModel {where}= must be a LangChain chat model (e.g. ChatOpenAI(...)), one with tools "
+                f"bound, or a 'provider:model' name such as 'openai:gpt-4o-mini'; got {type(value).__name__}."
+            )
+        return value
+
+    out = dict(data)
+    for key in ("strong", "weak"):
+        if key in out:
+            out[key] = built(out[key], key)
+    models = out.get("models")
+    if isinstance(models, dict):
+        out["models"] = {name: built(m, f"models[{name!r}]") for name, m in models.items()}
+    return out
 
 
 class RoutedChatModel(BaseChatModel):
@@ -79,8 +108,8 @@ class RoutedChatModel(BaseChatModel):
 
     ```python
     llm = RoutedChatModel(
-        strong=ChatAnthropic(model="claude-sonnet-4-5"),
-        weak=ChatOpenAI(model="gpt-4o-mini"),
+        strong=ChatAnthropic(model="claude-sonnet-4-6"),   # or "anthropic:claude-sonnet-4-6"
+        weak=ChatOpenAI(model="gpt-4o-mini"),              # or "openai:gpt-4o-mini"
         router="mf",             # name, checkpoint folder, hub id, Router or RoutingPolicy
         strong_fraction=0.3,     # or threshold=0.42
     )
@@ -110,16 +139,20 @@ class RoutedChatModel(BaseChatModel):
     ``InvalidPromptError``; bad settings raise ``ConfigError`` at construction.
 
     ``temperature``/``max_tokens``/``stop`` set here are passed to the chosen model on every
-    call. ``timeout``/``max_retries`` are accepted for code that passes LangChain's standard
-    parameters to every model, but the inner clients keep their own (they own the connection).
+    call. ``timeout``/``max_retries`` (and ``api_key``/``base_url``, not stored) are accepted for
+    code that passes LangChain's standard parameters to every model, but the inner clients keep
+    their own (they own the connection). Any other unknown keyword raises
+    ``UnknownArgumentError`` naming the closest valid one.
     """
 
     strong: Runnable[Any, Any] | None = None
-    """The strong (better, costlier) chat model, or one with tools bound."""
+    """The strong (better, costlier) chat model, or one with tools bound; a ``"provider:model"``
+    name (``"anthropic:claude-sonnet-4-6"``) is built with LangChain's ``init_chat_model``."""
     weak: Runnable[Any, Any] | None = None
-    """The weak (cheaper) chat model, or one with tools bound."""
+    """The weak (cheaper) chat model, or one with tools bound, or a ``"provider:model"`` name."""
     models: dict[str, Runnable[Any, Any]] | None = None
-    """N models by name (instead of strong/weak): strongest first, unless ``prices`` order them."""
+    """N models by name (instead of strong/weak): strongest first, unless ``prices`` order them;
+    each a chat model or a ``"provider:model"`` name."""
     prices: dict[str, Any] | None = None
     """``{name: (input, output)}`` USD per 1M tokens (or one number for both)."""
     budget: float | None = None
@@ -168,6 +201,8 @@ class RoutedChatModel(BaseChatModel):
     _sticky_runs: StickyRoutes = PrivateAttr(default_factory=lambda: StickyRoutes(_STICKY_MAX_BYTES))
 
     def __init__(self, **data: Any) -> None:
+        check_keywords(type(self).__name__, data, {*type(self).model_fields, *_STANDARD_CONNECTION_PARAMS})
+        data = _named_models_built({k: v for k, v in data.items() if k not in _STANDARD_CONNECTION_PARAMS})
         super().__init__(**data)
         if self.models is not None:
             if self.strong is not None or self.weak is not None:

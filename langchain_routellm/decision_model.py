@@ -50,6 +50,7 @@ from langchain_core.messages import BaseMessage, HumanMessage
 from pydantic import ConfigDict, PrivateAttr
 
 from routellm_core.errors import ConfigError, InvalidPromptError
+from routellm_core.utils.arguments import check_keywords
 from routellm_core.routing.decision import RoutingDecision
 from routellm_core.routers.registry import DEFAULT_ROUTER
 from routellm_core.routing.policy import RoutingPolicy
@@ -100,6 +101,7 @@ class RouteLLMDecisionModel(BaseDecisionModel):
     _policy: RoutingPolicy = PrivateAttr()
 
     def __init__(self, **data: Any) -> None:
+        check_keywords(type(self).__name__, data, type(self).model_fields)
         super().__init__(**data)
         self._policy = RoutingPolicy.build(
             self.router, threshold=self.threshold, strong_fraction=self.strong_fraction

@@ -25,8 +25,8 @@ def unwrap(runnable: Any) -> tuple[BaseChatModel, dict[str, Any]]:
         runnable = runnable.bound
     if not isinstance(runnable, BaseChatModel):
         raise ConfigError(
-            f"strong, weak and models must be LangChain chat models (BaseChatModel), or one with "
-            f"tools bound; got {type(runnable).__name__}."
+            f"strong, weak and models must be LangChain chat models (BaseChatModel), one with tools "
+            f"bound, or a 'provider:model' name such as 'openai:gpt-4o-mini'; got {type(runnable).__name__}."
         )
     return runnable, kwargs
 

@@ -59,6 +59,7 @@ from llamaindex_routellm.context import (
 from llamaindex_routellm.events import LLMCallEvent, RoutingDecisionEvent, RoutingFallbackEvent
 from llamaindex_routellm.messages import ToolRequest, latest_user_text, routing_of, tag, user_messages
 from routellm_core.errors import ConfigError
+from routellm_core.utils.arguments import check_keywords, keyword_names
 from routellm_core.routing.capabilities import shared_capabilities
 from routellm_core.routing.decision import STRONG, WEAK, RoutingDecision
 from routellm_core.routing.fallback import Attempts
@@ -154,6 +155,8 @@ class RoutedLLM(FunctionCallingLLM):
         callback_manager: Optional[CallbackManager] = None,
         **kwargs: Any,
     ) -> None:
+        if kwargs:  # the other LLM fields (system_prompt, output_parser...) pass through
+            check_keywords(type(self).__name__, kwargs, {*keyword_names(RoutedLLM.__init__), *type(self).model_fields})
         if llms is not None:
             if strong is not None or weak is not None:
                 raise ConfigError("give either strong= and weak=, or llms={...}, not both.")
@@ -165,8 +168,14 @@ class RoutedLLM(FunctionCallingLLM):
         else:
             members = {"strong": strong, "weak": weak}
         for label, llm in members.items():
+            where = f"{label}=" if llms is None else f"llms[{label!r}]"
+            if isinstance(llm, str):
+                raise ConfigError(
+                    f"RoutedLLM {where} got the name {llm!r}; pass a LlamaIndex LLM object instead (LlamaIndex "
+                    "has no 'provider:model' constructor), e.g. OpenAI(model='gpt-4o-mini') from llama_index.llms.openai or "
+                    "Anthropic(model='claude-sonnet-4-6') from llama_index.llms.anthropic."
+                )
             if not isinstance(llm, LLM):
-                where = f"{label}=" if llms is None else f"llms[{label!r}]"
                 raise ConfigError(
                     f"RoutedLLM {where} must be a LlamaIndex LLM (e.g. OpenAI(...), Anthropic(...)), "
                     f"got {type(llm).__name__}."

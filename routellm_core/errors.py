@@ -69,3 +69,8 @@ class RoutingError(RouteLLMError, RuntimeError):
 class RouteOnError(RoutingError, InvalidPromptError):
     """A ``route_on`` hook returned something other than the text to score (a str) or None.
     It is both a routing failure and an invalid prompt, so either ``except`` catches it."""
+
+
+class UnknownArgumentError(ConfigError, TypeError):
+    """A keyword argument no parameter of the class or function has (a typo, usually); the
+    message names the closest valid one. A TypeError too, like Python's own message for it."""

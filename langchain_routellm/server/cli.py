@@ -102,7 +102,8 @@ def register(subparsers: Any) -> None:
         default=defaults.GRACEFUL_TIMEOUT,
         help=f"on SIGINT/SIGTERM, seconds open requests get to finish (default: {defaults.GRACEFUL_TIMEOUT})",
     )
-    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
+                   help="uvicorn's log level (default: info)")
     p.set_defaults(func=run)
 
 

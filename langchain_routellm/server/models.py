@@ -26,6 +26,7 @@ from routellm_core.routing.policy import RoutingPolicy
 
 from langchain_routellm import messages
 from langchain_routellm.chat_models import RoutedChatModel
+from langchain_routellm.named_models import chat_model_from_name
 from langchain_routellm.server import defaults
 from langchain_routellm.server.errors import APIError
 from langchain_routellm.server.model_names import (
@@ -43,10 +44,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: distinct model names (router + threshold/share) whose RoutedChatModel is kept
 MODEL_CACHE_SIZE = 256
-KEY_HINT = (
-    "Provider keys and base URLs come from the environment only (OPENAI_API_KEY, ANTHROPIC_API_KEY, "
-    "OPENAI_BASE_URL, ANTHROPIC_BASE_URL, ...)."
-)
 
 
 @dataclass
@@ -76,22 +73,8 @@ def upstream_model(spec: str | BaseChatModel, *, max_retries: int | None = None)
     """A chat model from a ``provider:model`` name (``init_chat_model``), or ``spec`` itself."""
     if isinstance(spec, BaseChatModel):
         return spec
-    from langchain.chat_models import init_chat_model
-
     kwargs = {} if max_retries is None else {"max_retries": max_retries}
-    try:
-        model = init_chat_model(spec, **kwargs)
-        if "stream_usage" in type(model).model_fields and not model.stream_usage:
-            # streams report usage (ChatOpenAI leaves it off for a custom OPENAI_BASE_URL)
-            model = model.model_copy(update={"stream_usage": True})
-        return model
-    except ImportError as exc:
-        raise ConfigError(f"upstream {spec!r}: {exc}") from None
-    except Exception as exc:  # noqa: BLE001 - provider SDKs raise their own types for a missing key
-        raise ConfigError(
-            f"upstream {spec!r} could not be created: {type(exc).__name__}: {exc}. Name upstreams "
-            f"provider:model, e.g. openai:gpt-4o-mini or anthropic:claude-sonnet-4-5. {KEY_HINT}"
-        ) from None
+    return chat_model_from_name(spec, f"upstream {spec!r}", **kwargs)
 
 
 def load_routers(specs: Sequence[str]) -> dict[str, Router]:

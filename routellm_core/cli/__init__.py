@@ -1,4 +1,5 @@
-"""The ``routellm`` command line: route, train, calibrate, eval, demo (one module each).
+"""The ``routellm`` command line: route, train, calibrate, eval, demo (one module each), and
+fake-provider (``routellm_core.testing.fake_provider``: the offline provider server).
 
 Each subcommand module has ``register(subparsers)``, which adds its parser with ``func=run``.
 Other packages add subcommands the same way through the ``routellm.cli`` entry-point group
@@ -19,10 +20,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from routellm_core.cli import calibrate, demo, evaluate, route, train
-from routellm_core.errors import ConfigError, RouteLLMError
+from routellm_core.errors import DISTRIBUTION, ConfigError, RouteLLMError
+from routellm_core.testing import fake_provider
 
 #: the built-in subcommands, in the order ``--help`` lists them
-SUBCOMMANDS = (route, train, calibrate, demo, evaluate)
+SUBCOMMANDS = (route, train, calibrate, demo, evaluate, fake_provider)
 #: entry-point group of subcommands from other packages
 PLUGIN_GROUP = "routellm.cli"
 
@@ -32,12 +34,24 @@ def build_parser() -> argparse.ArgumentParser:
         prog="routellm",
         description="Cost-aware LLM routing: score prompts and send each to a strong or a weak model.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}",
+                        help="print the installed version and exit")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                help="one of these (routellm COMMAND --help explains each)")
     for module in SUBCOMMANDS:
         module.register(sub)
     for entry in importlib.metadata.entry_points(group=PLUGIN_GROUP):
         _register_plugin(sub, entry)
     return parser
+
+
+def version() -> str:
+    """The installed distribution's version (``unknown`` when run from a checkout that is not
+    installed)."""
+    try:
+        return importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def _register_plugin(sub: Any, entry: importlib.metadata.EntryPoint) -> None:

@@ -24,7 +24,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         "and print the threshold that sends --strong-fraction of them to the strong model.",
     )
     p.add_argument("--router", default=DEFAULT_ROUTER, help=f"router name, checkpoint folder or hub id (default: {DEFAULT_ROUTER})")
-    p.add_argument("--prompts", required=True, metavar="FILE")
+    p.add_argument("--prompts", required=True, metavar="FILE",
+                   help="your typical prompts: a text file (one per line) or JSONL/CSV/Parquet with a 'prompt' column")
     p.add_argument("--strong-fraction", type=parse_finite, required=True, help="share (0..1) of these prompts to send to strong")
     p.add_argument("--out", metavar="DIR", help="save a copy of the router with this calibration to DIR")
     p.add_argument("--save", action="store_true",

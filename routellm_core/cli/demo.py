@@ -28,8 +28,11 @@ DEMO_PROMPTS = [
 def register(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser("demo", help="route a handful of varied prompts and print a table", description="Route a handful of varied prompts with a router (default: the bundled default router) and print prompt, score, decision.")
     p.add_argument("--router", default=DEFAULT_ROUTER, help="router name, checkpoint folder or hub id")
-    p.add_argument("--strong-fraction", type=parse_finite, default=0.5)
-    p.add_argument("--threshold", type=parse_finite)
+    p.add_argument("--strong-fraction", type=parse_finite, default=0.5,
+                   help="share (0..1) of typical prompts to send to the strong model (default: 0.5; uses the "
+                        "router's calibration)")
+    p.add_argument("--threshold", type=parse_finite,
+                   help="score cut-off in [0, 1] instead: strong iff score >= threshold (wins over --strong-fraction)")
     p.set_defaults(func=run)
     return p
 

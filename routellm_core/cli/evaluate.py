@@ -8,7 +8,7 @@ data, or on multi-model outcomes (routing among N models, quality vs cost).
     routellm eval --preferences arena.jsonl.gz oa.jsonl.gz vicuna.jsonl.gz \\
         --routers random pooled_ridge --leave-one-source-out --golden gsm8k.jsonl --golden-all-pairs
 
-    routellm eval --multimodel rb_arc_test.jsonl --train rb_arc_train.jsonl.gz \
+    routellm eval --multimodel rb_arc_test.jsonl --train rb_arc_train.jsonl.gz \\
         --routers quality_ridge default --out-json mm.json --plot mm.png
 
 With --multimodel, every router is evaluated on its quality-vs-cost curve beside every single
@@ -28,9 +28,10 @@ load_router takes them). With --cv K a router name means "train a fresh router o
 the other folds' golden labels (plus --battles) and score the held-out fold. The random router
 is the mean of --random-seeds seeds; the oracle (strong only where it is better) is always
 added. Standalone: python -m routellm_core.cli.evaluate ...
-
-(This text is also the command's --help description, so it is plain text, not reST.)
 """
+
+# The module docstring is also the command's --help description (RawDescriptionHelpFormatter):
+# keep it plain text, not reST, and write each example's line continuation as "\\".
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from routellm_core.routing.policy import RoutingPolicy
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser("route", help="score one prompt and print the decision", description="Score one prompt and print where it goes.")
-    p.add_argument("prompt")
+    p.add_argument("prompt", help="the prompt to score (quote it)")
     p.add_argument("--router", default=DEFAULT_ROUTER, help=f"router name, checkpoint folder or hub id (default: {DEFAULT_ROUTER})")
     p.add_argument("--strong", help="strong model name (any model the router knows)")
     p.add_argument("--weak", help="weak model name (any model the router knows)")
@@ -33,8 +33,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(out, allow_nan=False))
     else:
+        name = f" ({out['model_name']})" if out["model_name"] else ""  # a model-agnostic router names none
         print(
-            f"{decision.model} ({out['model_name']})  score={decision.score:.4f}  "
+            f"{decision.model}{name}  score={decision.score:.4f}  "
             f"threshold={decision.threshold:.4f}  router={decision.router}"
         )
     return 0

@@ -49,7 +49,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     cal.add_argument("--calibrate-per-source", type=int, metavar="N",
                      help="calibrate on up to N distinct prompts of every training file (a seeded sample), so "
                           "that no single file dominates the quantiles")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0,
+                   help="random seed of the initialisation, the shuffling and the calibration sample (default: 0)")
     p.add_argument("--out", required=True, help="output checkpoint folder (load it later as a path, e.g. ./my-router)")
     p.add_argument("--no-record-command", dest="record_command", action="store_false",
                    help="do not store the command line in the checkpoint")

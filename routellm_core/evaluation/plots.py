@@ -23,6 +23,22 @@ def _pyplot() -> Any:
     return plt
 
 
+#: title font size (points); the title is wrapped to the figure's width so it is never clipped
+TITLE_SIZE = 9
+
+
+def set_title(ax: Any, title: str) -> None:
+    """``title`` over ``ax`` at ``TITLE_SIZE`` points, wrapped at the width of its figure (long file
+    and model names would otherwise run past the edges)."""
+    if not title:
+        return
+    import textwrap
+
+    width_pt = ax.figure.get_figwidth() * 72 * 0.92
+    chars = max(20, int(width_pt / (0.6 * TITLE_SIZE)))  # 0.6 em: a wide average glyph
+    ax.set_title(textwrap.fill(title, chars, break_long_words=True, break_on_hyphens=False), fontsize=TITLE_SIZE)
+
+
 def _save(fig: Any, path: str | Path) -> Path:
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -54,8 +70,7 @@ def plot_curves(
     ax.set_xlabel("calls to the strong model (%)")
     ax.set_ylabel("quality (% correct)")
     ax.set_xlim(0, 100)
-    if title:
-        ax.set_title(title)
+    set_title(ax, title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
@@ -81,8 +96,7 @@ def plot_cost_curves(curves: Mapping[str, Any], singles: Sequence[str], path: st
     ax.set_xscale("log")
     ax.set_xlabel("mean cost per call (USD, log scale)")
     ax.set_ylabel("quality (%)")
-    if title:
-        ax.set_title(title, fontsize=9)
+    set_title(ax, title)
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8, loc="best")
     fig.tight_layout()
@@ -100,8 +114,7 @@ def plot_quality_bars(quality: Mapping[str, float], path: str | Path, *, title: 
     ax.set_yticks(range(len(names)), [n.split("/")[-1] for n in names], fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("quality (%)")
-    if title:
-        ax.set_title(title, fontsize=9)
+    set_title(ax, title)
     ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
     out = _save(fig, path)

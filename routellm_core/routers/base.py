@@ -36,6 +36,7 @@ from routellm_core.routing.calibration import (
 from routellm_core.routing.decision import RoutingDecision, check_unit_interval, decide, resolve_threshold
 from routellm_core.routing.prompts import as_prompt_batch, as_prompt_list
 from routellm_core.routing.candidates import estimate_tokens
+from routellm_core.utils.arguments import check_keywords
 from routellm_core.utils.validation import PARAMETER_RULES, check_finite_array, check_params, finite_number
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -55,7 +56,18 @@ QUALITY_SAMPLE = 2000
 QUALITY_TENSOR = "calibration_quality"
 
 
-class Router(abc.ABC):
+class _StrictKeywords(abc.ABCMeta):
+    """Router's metaclass: a constructor keyword the router does not take (a typo, usually)
+    raises ``UnknownArgumentError`` naming the closest parameter, for every subclass."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        names = cls.param_names()  # type: ignore[attr-defined]
+        if not set(kwargs).issubset(names):
+            check_keywords(cls.__name__, kwargs, names)
+        return super().__call__(*args, **kwargs)
+
+
+class Router(metaclass=_StrictKeywords):
     """Scores prompts: ``score(prompt)`` is P(strong model's answer is clearly better), in [0, 1].
 
     Subclasses set ``name`` and implement ``_fit``, ``_score``, ``_get_state`` and
@@ -119,12 +131,7 @@ class Router(abc.ABC):
     def set_params(self, **params: Any) -> Router:
         """Set constructor parameters (checked as at construction); returns ``self``."""
         names = self.param_names()
-        unknown = sorted(set(params) - set(names))
-        if unknown:
-            raise ConfigError(
-                f"{type(self).__name__} has no parameter {', '.join(map(repr, unknown))}; "
-                f"it takes: {', '.join(names)}."
-            )
+        check_keywords(type(self).__name__, sorted(params), names)
         current = {k: self.__dict__[k] for k in names if k in self.__dict__}
         checked = self._check_params({**current, **params})
         for key in params:
@@ -391,6 +398,7 @@ class Router(abc.ABC):
         params = config.get("params") or {}
         if not isinstance(params, dict):
             raise CheckpointError(f"{folder}/{fmt.CONFIG_FILE}: 'params' must be an object; re-save the checkpoint.")
+        check_keywords(f"{klass.__name__}.load", kwargs, klass.param_names())
         params = dict(params)
         user_embedder = kwargs.pop("embedder", None)
         params.update(kwargs)

@@ -60,6 +60,7 @@ from routellm_core.routing.decision import (
 )
 from routellm_core.routing.online import TierController, TradeoffController, online_settings
 from routellm_core.routing.prompts import as_prompt_batch, as_single_prompt
+from routellm_core.utils.arguments import check_keywords, keyword_names, strict_keywords
 from routellm_core.utils.validation import finite_number
 
 TIERS = "tiers"
@@ -101,6 +102,7 @@ class RoutingPolicy:
     read-only.
     """
 
+    @strict_keywords("RoutingPolicy")
     def __init__(
         self,
         router: Router | str | Path = DEFAULT_ROUTER,
@@ -160,6 +162,7 @@ class RoutingPolicy:
         """``router`` itself when it is a ready RoutingPolicy (then give no other setting: it has
         its cut-offs; ``models`` may name its models), else a new policy for it (``options``: the
         N-model settings)."""
+        check_keywords("RoutingPolicy.build", options, keyword_names(cls.__init__))
         if isinstance(router, RoutingPolicy):
             given = [k for k, v in options.items() if v is not None and v is not False and v != "auto"
                      and k != "model_names" and not (k == "models" and set(v) == set(router.labels))]

@@ -349,6 +349,19 @@ class ProviderServer:
     def anthropic_base_url(self) -> str:
         return self.base_url
 
+    def environment(self) -> dict[str, str]:
+        """The environment variables that point the official clients (``openai``, ``anthropic``,
+        LangChain's and LlamaIndex's OpenAI/Anthropic models, ``init_chat_model``) at this server,
+        with placeholder keys (the server ignores them)."""
+        return {
+            "OPENAI_BASE_URL": self.openai_base_url,
+            "OPENAI_API_BASE": self.openai_base_url,  # older clients' name for it
+            "OPENAI_API_KEY": "sk-offline-not-a-real-key",
+            "ANTHROPIC_BASE_URL": self.anthropic_base_url,
+            "ANTHROPIC_API_URL": self.anthropic_base_url,  # langchain-anthropic's older name
+            "ANTHROPIC_API_KEY": "sk-ant-offline-not-a-real-key",
+        }
+
     # -------------------------------------------------------------- scripting
     def fail_model(self, model: str, status: int = 500, times: int | None = None) -> None:
         """Make calls naming ``model`` fail with HTTP ``status`` (``times`` calls, or always)."""

@@ -2,7 +2,8 @@
 tables and plots without running anything. nbmake executes them in the test run (and throws its
 outputs away); these tests check the committed files themselves: run top to bottom in one kernel,
 outputs saved where a cell prints or plots, plots embedded as PNG, no errors saved. They also check
-that the kernel nbmake starts is this interpreter, and that notebook 05 skips cleanly without data.
+that the kernel nbmake starts is this interpreter, that notebook 05 says what it skipped without
+data (or fails when asked to), and that every notebook names its extras.
 """
 
 from __future__ import annotations
@@ -122,17 +123,57 @@ def test_notebook_kernel_is_this_interpreter() -> None:
     )
 
 
-@pytest.mark.slow
-def test_benchmark_notebook_skips_without_data(tmp_path: Path) -> None:
-    """Without the benchmark data folder, notebook 05 runs to the end and says it skipped."""
+def _run_05_without_data(tmp_path: Path, **env: str) -> Any:
     import nbformat
     from nbclient import NotebookClient
 
     nb = nbformat.read(str(COOKBOOK / "05_evaluate_on_benchmarks.ipynb"), as_version=4)
-    env = {**os.environ, "ROUTELLM_DATA": str(tmp_path / "no-data-here")}
+    env = {**os.environ, "ROUTELLM_DATA": str(tmp_path / "no-data-here"), **env}
     NotebookClient(nb, timeout=300, kernel_name="python3").execute(cwd=str(COOKBOOK), env=env)
+    return nb
+
+
+@pytest.mark.slow
+def test_benchmark_notebook_says_what_it_skipped_and_why_without_data(tmp_path: Path) -> None:
+    """Without the benchmark data folder, notebook 05 runs to the end, and says at the start, in
+    every skipped cell and in a closing summary what it did not run and why (issue 24)."""
+    nb = _run_05_without_data(tmp_path)
     texts = ["".join(_text(o) for o in c.outputs if o.output_type == "stream") for c in nb.cells
              if c.cell_type == "code"]
-    assert "SKIPPED: no benchmark data at" in texts[0]
-    later = [t for t in texts[2:] if t]
-    assert later and all(t.strip() == "skipped: no benchmark data" for t in later), texts
+    missing = str((tmp_path / "no-data-here").resolve())
+    assert f"SKIPPED: no benchmark data at {missing}" in texts[0] and "sections 1 and 2 will not run" in texts[0]
+    skipped = [t for t in texts[2:-1] if t]
+    assert len(skipped) == 4 and all(t.startswith("SKIPPED section") and missing in t for t in skipped), texts
+    assert texts[-1].startswith("This run SKIPPED 4 part(s), for lack of the benchmark data") and "section 2 (" in texts[-1]
+
+
+@pytest.mark.slow
+def test_benchmark_notebook_fails_loudly_without_data_when_asked(tmp_path: Path) -> None:
+    from nbclient.exceptions import CellExecutionError
+
+    with pytest.raises(CellExecutionError) as failed:
+        _run_05_without_data(tmp_path, ROUTELLM_REQUIRE_DATA="1")
+    assert failed.value.ename == "FileNotFoundError"
+    assert failed.value.evalue.startswith("ROUTELLM_REQUIRE_DATA=1 but there is no benchmarks/gsm8k.jsonl")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_every_notebook_names_the_extras_it_needs(path: Path) -> None:
+    intro = _source(_load(path)["cells"][0])
+    assert "**Needs:** `pip install \"routellm-plugins[" in intro, f"{path.name}: the first cell names no extras"
+    assert "notebooks" in (COOKBOOK.parent / "pyproject.toml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", ["04_train_your_own_router.ipynb", "05_evaluate_on_benchmarks.ipynb"])
+def test_plotting_notebooks_without_matplotlib_name_the_extra(name: str) -> None:
+    """The first code cell checks the extras: without matplotlib it raises an ImportError naming
+    the extra to install, not a bare ModuleNotFoundError further down."""
+    import subprocess
+
+    first = _source(_code_cells(_load(COOKBOOK / name))[0])
+    code = "import sys\nsys.modules['matplotlib'] = None\n" + first
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=COOKBOOK, timeout=300,
+                          env={**os.environ, "ROUTELLM_DATA": "/nonexistent"})
+    last = proc.stderr.strip().splitlines()[-1]
+    assert proc.returncode == 1 and last.startswith("ImportError: this notebook needs matplotlib"), proc.stderr
+    assert 'routellm-plugins[train,eval]' in last

@@ -43,6 +43,31 @@ def test_metadata_has_bounds_not_pins_and_no_test_tools():
     assert 'pip install --quiet "torch==2.13.0"' in (ROOT / "scripts/setup.sh").read_text()
 
 
+def test_metadata_has_classifiers_urls_and_an_spdx_licence():
+    """What a package index shows (issue 24): classifiers, project URLs, the licence as SPDX."""
+    project = PYPROJECT["project"]
+    assert project["license"] == "Apache-2.0" and project["license-files"] == ["LICENSE"]
+    classifiers = project["classifiers"]
+    assert "Typing :: Typed" in classifiers and "Programming Language :: Python :: 3 :: Only" in classifiers
+    low = tuple(int(x) for x in project["requires-python"].removeprefix(">=").split("."))
+    assert f"Programming Language :: Python :: {low[0]}.{low[1]}" in classifiers
+    assert not [c for c in classifiers if c.startswith("License ::")]  # SPDX licence instead (PEP 639)
+    assert all(url.startswith("https://") for url in project["urls"].values()) and project["urls"]
+
+
+def test_the_demo_installs_only_the_core_and_the_tests_install_the_rest():
+    """The quick start's first command needs no torch (issue 24); the test command installs CPU
+    torch first, then every extra and the test tools."""
+    scripts = ROOT / "scripts"
+    assert "bash scripts/setup.sh core" in (scripts / "demo.sh").read_text()
+    assert "bash scripts/setup.sh all" in (scripts / "test.sh").read_text()
+    setup = (scripts / "setup.sh").read_text()
+    assert "pip install --quiet -e .\n" in setup
+    torch_at = setup.index('pip install --quiet "torch==2.13.0"')
+    assert torch_at < setup.index('pip install --quiet -e ".[all]" -r requirements-dev.txt')
+    assert "torch" not in " ".join(PYPROJECT["project"]["dependencies"])
+
+
 @pytest.mark.parametrize("package", PACKAGES)
 def test_py_typed_in_every_package(package):
     assert (ROOT / package / "py.typed").is_file()

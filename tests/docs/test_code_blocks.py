@@ -1,8 +1,8 @@
 """Every ```python block in README.md and docs/*.md runs, offline.
 
 Provider clients in the examples (ChatOpenAI, ChatAnthropic, LlamaIndex OpenAI/Anthropic) are
-pointed at the local test server through their standard environment variables, exactly as a
-user would point them at a proxy. Blocks of one file run in order in one namespace.
+pointed at the local test server through their standard environment variables, the ones
+``routellm fake-provider`` prints, exactly as a user would point them at a proxy. Blocks of one file run in order in one namespace.
 """
 
 from __future__ import annotations
@@ -35,15 +35,7 @@ def _blocks(path: Path) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("doc", [p for p in DOC_FILES if _blocks(p)], ids=lambda p: p.name)
 def test_doc_code_blocks_run(doc, provider_server, monkeypatch, tmp_path):  # noqa: F811
-    base = provider_server.base_url
-    for key, value in {
-        "OPENAI_API_KEY": "sk-test",
-        "OPENAI_BASE_URL": f"{base}/v1",
-        "OPENAI_API_BASE": f"{base}/v1",
-        "ANTHROPIC_API_KEY": "sk-ant-test",
-        "ANTHROPIC_BASE_URL": base,
-        "ANTHROPIC_API_URL": base,
-    }.items():
+    for key, value in provider_server.environment().items():  # what `routellm fake-provider` prints
         monkeypatch.setenv(key, value)
     monkeypatch.chdir(tmp_path)
     namespace: dict = {"__name__": f"doc_{doc.stem}", "__shown__": shown_outputs.check}
