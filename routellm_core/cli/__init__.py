@@ -1,4 +1,4 @@
-"""The ``routellm`` command line: route, train, calibrate, eval, demo (one module each).
+"""The ``routellm`` command line: route, train, calibrate, eval, demo, label, score (one module each).
 
 Each subcommand module has ``register(subparsers)``, which adds its parser with ``func=run``.
 Other packages add subcommands the same way through the ``routellm.cli`` entry-point group
@@ -18,11 +18,11 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from routellm_core.cli import calibrate, demo, evaluate, route, train
+from routellm_core.cli import calibrate, demo, evaluate, label, route, score, train
 from routellm_core.errors import ConfigError, RouteLLMError
 
 #: the built-in subcommands, in the order ``--help`` lists them
-SUBCOMMANDS = (route, train, calibrate, demo, evaluate)
+SUBCOMMANDS = (route, train, calibrate, demo, evaluate, label, score)
 #: entry-point group of subcommands from other packages
 PLUGIN_GROUP = "routellm.cli"
 
