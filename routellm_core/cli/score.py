@@ -122,15 +122,19 @@ def run(args: argparse.Namespace) -> int:
                               "router": args.router}
     if priced:
         report = {**report, **result.report(priced[0], priced[1], args.output_tokens), "strong": labels[0], "weak": labels[1]}
-        print(f"expected spend ${report['expected_spend']:.2f} vs ${report['all_strong_spend']:.2f} all-{labels[0]} "
-              f"(saves ${report['savings']:.2f}, {report['savings_share']:.1%}); all-{labels[1]} "
-              f"${report['all_weak_spend']:.2f}", file=info)
+        print(f"expected spend {_usd(report['expected_spend'])} vs {_usd(report['all_strong_spend'])} all-{labels[0]} "
+              f"(saves {_usd(report['savings'])}, {report['savings_share']:.1%}); all-{labels[1]} "
+              f"{_usd(report['all_weak_spend'])}", file=info)
         if args.plot:
             _plot(result, priced, args, threshold, report)
             print(f"plot: {args.plot}", file=info)
     if args.report:
         Path(args.report).expanduser().write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return 0
+
+
+def _usd(x: float) -> str:
+    return f"${x:,.2f}" if abs(x) >= 1 else f"${x:.4f}"
 
 
 def _plot(result: Any, priced: Any, args: argparse.Namespace, threshold: float, report: dict[str, Any]) -> None:

@@ -3,9 +3,9 @@
 Prompts are read lazily (``labeling.inputs``), scored ``batch_size`` at a time and written out
 (``row,score,model``) as they go, so memory stays bounded whatever the log's size: besides one
 batch, only a fixed histogram of scores (``N_BINS`` bins, with the rows' estimated input tokens
-per bin) is kept. The histogram gives the report: the routed share, the expected spend and the
-savings against sending everything to the strong model, and spend against strong share for every
-threshold.
+per bin) and the totals of the rows sent to strong. The report (routed share, expected spend,
+savings against sending everything to the strong model) is exact; the histogram gives spend against
+strong share for every threshold (to a bin of 1/2000).
 """
 
 from __future__ import annotations
@@ -33,16 +33,19 @@ class LogScores:
     tokens: np.ndarray = field(default_factory=lambda: np.zeros(N_BINS, dtype=np.float64))
     n: int = 0
     strong: int = 0
+    strong_tokens: float = 0.0  # estimated input tokens of the rows sent to strong
     stats: ReadStats = field(default_factory=ReadStats)
 
     def add(self, scores: np.ndarray, chars: np.ndarray) -> np.ndarray:
         """Record a batch; return its decisions (True = strong)."""
         idx = np.minimum((scores * N_BINS).astype(np.int64), N_BINS - 1)
+        tokens = np.maximum(chars / CHARS_PER_TOKEN, 1.0)
         self.counts += np.bincount(idx, minlength=N_BINS)
-        self.tokens += np.bincount(idx, weights=np.maximum(chars / CHARS_PER_TOKEN, 1.0), minlength=N_BINS)
+        self.tokens += np.bincount(idx, weights=tokens, minlength=N_BINS)
         strong = scores >= self.threshold
         self.n += len(scores)
         self.strong += int(strong.sum())
+        self.strong_tokens += float(tokens[strong].sum())
         return strong
 
     @property
@@ -67,24 +70,23 @@ class LogScores:
     def report(self, strong_price: tuple[float, float], weak_price: tuple[float, float],
                output_tokens: float) -> dict[str, Any]:
         """Routed share, expected spend, all-strong and all-weak spend and savings (USD)."""
-        def cost(price: tuple[float, float], counts: np.ndarray, tokens: np.ndarray) -> float:
-            return float((price[0] * tokens.sum() + price[1] * output_tokens * counts.sum()) / 1e6)
+        def cost(price: tuple[float, float], calls: float, tokens: float) -> float:
+            return float((price[0] * tokens + price[1] * output_tokens * calls) / 1e6)
 
-        top = np.arange(N_BINS) >= int(np.ceil(self.threshold * N_BINS))  # bins at or above the cut-off
-        # rows are counted exactly (self.strong); spend uses the bins (a bin straddling the threshold
-        # is assigned by its lower edge: the error is at most one bin of 1/2000)
-        expected = cost(strong_price, self.counts[top], self.tokens[top]) + cost(weak_price, self.counts[~top], self.tokens[~top])
-        all_strong = cost(strong_price, self.counts, self.tokens)
+        total_tokens = float(self.tokens.sum())
+        expected = (cost(strong_price, self.strong, self.strong_tokens)
+                    + cost(weak_price, self.n - self.strong, total_tokens - self.strong_tokens))
+        all_strong = cost(strong_price, self.n, total_tokens)
         return {
             "prompts": self.n,
             "threshold": self.threshold,
             "strong_share": self.strong_share,
             "expected_spend": expected,
             "all_strong_spend": all_strong,
-            "all_weak_spend": cost(weak_price, self.counts, self.tokens),
+            "all_weak_spend": cost(weak_price, self.n, total_tokens),
             "savings": all_strong - expected,
             "savings_share": (all_strong - expected) / all_strong if all_strong > 0 else 0.0,
-            "mean_input_tokens": float(self.tokens.sum() / max(self.n, 1)),
+            "mean_input_tokens": total_tokens / max(self.n, 1),
             "output_tokens": output_tokens,
         }
 
