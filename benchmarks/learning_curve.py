@@ -76,7 +76,7 @@ def load_source(data: Path, name: str) -> tuple[list, list, str, str]:
     return train, test, strong, weak
 
 
-def apgr(router, test: list, strong: str, weak: str) -> float:  # noqa: ANN001
+def apgr(router, test: list, strong: str, weak: str) -> float:
     scores = np.asarray(router.score([r.prompt for r in test]), dtype=np.float64)
     return evaluate_scores(scores, [r.scores[strong] for r in test], [r.scores[weak] for r in test]).apgr
 

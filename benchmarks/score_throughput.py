@@ -25,10 +25,10 @@ TOPICS = ["HTTP cookies", "a binary search tree", "photosynthesis", "the French 
           "SQL joins", "the derivative of x^3 * sin(x)", "black holes", "a cover letter", "Rust lifetimes"]
 ASKS = ["Explain {t} briefly.", "Can you help me understand {t}? I have an exam on {n} topics tomorrow.",
         "Write a short paragraph about {t} for a {n}-year-old.",
-        "Compare {t} with something simpler and give {n} examples, with code if it helps:\n```\nx = {n}\n```",
+        ("Compare {t} with something simpler and give {n} examples, with code if it helps:\n```\nx = {n}\n```"),
         "hi! quick one about {t} (#{n})",
-        "I am working on a project where {t} matters. Step by step, what are the {n} most important things to "
-        "check, and why? Please be precise and cite numbers where you can."]
+        ("I am working on a project where {t} matters. Step by step, what are the {n} most important things to "
+         "check, and why? Please be precise and cite numbers where you can.")]
 
 
 def write_log(path: Path, rows: int, seed: int = 0) -> None:

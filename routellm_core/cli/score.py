@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         if router.calibration_quantiles_ is None:
             raise ConfigError(f"router {args.router!r} has no calibration, so --budget cannot become a threshold; use --threshold.")
         tokens_in = router.calibration_input_tokens_ or DEFAULT_TOKENS[0]
-        cost = lambda pr: (pr[0] * tokens_in + pr[1] * args.output_tokens) / 1e6  # noqa: E731
+        cost = lambda pr: (pr[0] * tokens_in + pr[1] * args.output_tokens) / 1e6
         threshold, _ = threshold_for_budget(router.calibration_quantiles_, budget_per_call=args.budget,
                                             strong_cost=cost(priced[0]), weak_cost=cost(priced[1]))
     else:
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         if out_path.is_dir():
             raise ConfigError(f"--out {out_path} is a folder; give a file name, e.g. scores.csv.")
         out_path.parent.mkdir(parents=True, exist_ok=True)
-        sink = open(out_path, "w", encoding="utf-8", newline="")
+        sink = open(out_path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed by the with below
     try:
         with sink as fh:
             result = score_log(router, args.log, fh, threshold=threshold, batch_size=args.batch_size,

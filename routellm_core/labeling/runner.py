@@ -117,7 +117,7 @@ class Estimate:
             out.append(f"  {m}: {self.calls[m]} calls, ~{self.input_tokens[m]:.0f} input + ~{self.output_tokens[m]:.0f} "
                        f"output tokens, " + (f"~${c:.4f}" if c is not None else "no price given"))
         total = self.total
-        out.append(f"  total: " + (f"~${total:.4f}" if total is not None else "unknown (give --prices for every model)")
+        out.append("  total: " + (f"~${total:.4f}" if total is not None else "unknown (give --prices for every model)")
                    + f"; {self.cached} calls already in the cache (free)")
         return out
 
@@ -442,7 +442,6 @@ def write_rows(rows: list[dict[str, Any]], path: str | Path) -> Path:
     p.parent.mkdir(parents=True, exist_ok=True)
     tmp = p.with_name(p.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        fh.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     tmp.replace(p)
     return p

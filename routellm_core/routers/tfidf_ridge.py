@@ -360,7 +360,7 @@ class TfidfRidgeRouter(Router):
                 f"a warm start needs a trained {self.name} router as its prior, got "
                 f"{getattr(init, 'name', type(init).__name__)!r}"
                 + (" (untrained)" if type(init) is type(self) else "")
-                + f"; train the prior's router type instead (the bundled default is pooled_ridge)."
+                + "; train the prior's router type instead (the bundled default is pooled_ridge)."
             )
         alpha = None if init_alpha is None else finite_number("init_alpha", init_alpha, minimum=0.0)
         if alpha is not None and alpha <= 0:

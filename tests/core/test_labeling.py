@@ -53,7 +53,7 @@ def chat_bodies(srv) -> list[str]:
     return [json.dumps([r.model, r.body.get("messages")], sort_keys=True) for r in srv.requests if r.endpoint == "chat"]
 
 
-def test_labels_are_battles_naming_judge_and_models(provider_server, tmp_path: Path, capsys) -> None:
+def test_labels_are_battles_naming_judge_and_models(provider_server, tmp_path: Path, capsys) -> None:  # noqa: F811
     provider_server.set_reply("judge", grade)
     log = prompts_file(tmp_path, ["prove that 17 is prime", "hi there", "prove the sum of angles is 180", "hi there"])
     out = tmp_path / "labels.jsonl"
@@ -71,7 +71,7 @@ def test_labels_are_battles_naming_judge_and_models(provider_server, tmp_path: P
     assert "estimate" in err and "3 battles" in err
 
 
-def test_interrupted_run_resumed_repeats_no_request(provider_server, tmp_path: Path) -> None:
+def test_interrupted_run_resumed_repeats_no_request(provider_server, tmp_path: Path) -> None:  # noqa: F811
     provider_server.set_reply("judge", grade)
     provider_server.set_delay("gpt-4o-mini", 0.15)
     log = prompts_file(tmp_path, [f"prove claim number {i}" for i in range(40)])
@@ -101,7 +101,7 @@ def test_interrupted_run_resumed_repeats_no_request(provider_server, tmp_path: P
     assert len(chat_bodies(provider_server)) == before
 
 
-def test_cost_cap_stops_spending_cleanly(provider_server, tmp_path: Path, capsys) -> None:
+def test_cost_cap_stops_spending_cleanly(provider_server, tmp_path: Path, capsys) -> None:  # noqa: F811
     provider_server.set_reply("judge", grade)
     prices = tmp_path / "prices.json"
     prices.write_text(json.dumps({"gpt-4o": [2000, 2000], "gpt-4o-mini": [100, 100], "judge": [500, 500]}))
@@ -123,7 +123,7 @@ def test_cost_cap_stops_spending_cleanly(provider_server, tmp_path: Path, capsys
     assert "already in the cache" in capsys.readouterr().err
 
 
-def test_garbled_judge_reply_is_counted_and_kept(provider_server, tmp_path: Path, capsys) -> None:
+def test_garbled_judge_reply_is_counted_and_kept(provider_server, tmp_path: Path, capsys) -> None:  # noqa: F811
     provider_server.set_reply("judge", grade)
     log = prompts_file(tmp_path, ["prove it", "please garble this one", "hello"])
     out = tmp_path / "labels.jsonl"
@@ -136,7 +136,7 @@ def test_garbled_judge_reply_is_counted_and_kept(provider_server, tmp_path: Path
     assert kept[0]["raw"] == {"gpt-4o": "I am not sure what to say here.", "gpt-4o-mini": "I am not sure what to say here."}
 
 
-def test_pairwise_judges_both_orders(provider_server, tmp_path: Path) -> None:
+def test_pairwise_judges_both_orders(provider_server, tmp_path: Path) -> None:  # noqa: F811
     log = prompts_file(tmp_path, ["prove it", "hello"])
     # a judge that always picks the first answer: position bias, cancelled into ties
     provider_server.set_reply("judge", lambda text: "[[A]]")
@@ -163,7 +163,7 @@ def test_pairwise_judges_both_orders(provider_server, tmp_path: Path) -> None:
     assert {(r["verdict_a_first"], r["verdict_b_first"]) for r in rows} == {("A", "B")}
 
 
-def test_n_models_give_every_pair(provider_server, tmp_path: Path) -> None:
+def test_n_models_give_every_pair(provider_server, tmp_path: Path) -> None:  # noqa: F811
     provider_server.set_reply("judge", grade)
     log = prompts_file(tmp_path, ["prove it"])
     out = tmp_path / "labels.jsonl"
@@ -175,11 +175,11 @@ def test_n_models_give_every_pair(provider_server, tmp_path: Path) -> None:
         ("gpt-4o", "gpt-4o-mini"), ("gpt-4o", "gpt-4.1"), ("gpt-4o-mini", "gpt-4.1")}
 
 
-def test_python_api_with_model_objects(provider_server, tmp_path: Path) -> None:
+def test_python_api_with_model_objects(provider_server, tmp_path: Path) -> None:  # noqa: F811
     from langchain_openai import ChatOpenAI
 
     provider_server.set_reply("judge", grade)
-    make = lambda m: ChatOpenAI(model=m, base_url=provider_server.openai_base_url, api_key=FAKE_OPENAI_KEY, max_retries=0)  # noqa: E731
+    make = lambda m: ChatOpenAI(model=m, base_url=provider_server.openai_base_url, api_key=FAKE_OPENAI_KEY, max_retries=0)
     lab = Labeler([make("gpt-4o"), ("mini", make("gpt-4o-mini"))], make("judge"), cache=tmp_path / "c.sqlite",
                   settings=LabelSettings(concurrency=2, rate=200.0))
     report = lab.run(["prove it", "hi"])
@@ -189,7 +189,7 @@ def test_python_api_with_model_objects(provider_server, tmp_path: Path) -> None:
     assert report.paid_calls == 9 and report.spent == 0.0
 
 
-def test_failing_calls_are_retried_then_reported(provider_server, tmp_path: Path) -> None:
+def test_failing_calls_are_retried_then_reported(provider_server, tmp_path: Path) -> None:  # noqa: F811
     provider_server.set_reply("judge", grade)
     provider_server.fail_model("gpt-4o-mini", status=500, times=1)
     lab = Labeler(["openai:gpt-4o", "openai:gpt-4o-mini"], "openai:judge", cache=tmp_path / "c.sqlite",
@@ -251,7 +251,7 @@ def test_sampling_dedupes_and_stratifies_by_length() -> None:
 
 # ------------------------------------------------------------------ errors before any paid call
 @pytest.mark.parametrize("case", ["empty", "no_column", "provider", "key", "refuses", "no_provider"])
-def test_bad_inputs_are_one_line_errors_before_any_paid_call(case, provider_server, tmp_path: Path, capsys,
+def test_bad_inputs_are_one_line_errors_before_any_paid_call(case, provider_server, tmp_path: Path, capsys,  # noqa: F811
                                                             monkeypatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     log = prompts_file(tmp_path, ["prove it"])

@@ -14,8 +14,9 @@ from routellm_core.cli import main
 from routellm_core.evaluation.log_scoring import N_BINS, score_log
 
 PRICES = '{"big": [10, 30], "small": [1, 2]}'
-PROMPTS = ["hi", "Prove that there are infinitely many primes.", "thanks!", "Write a Python function that merges two "
-           "sorted lists, with tests.", "What is 2+2?", "Derive the closed form of sum k^2 for k=1..n, step by step."]
+PROMPTS = ["hi", "Prove that there are infinitely many primes.", "thanks!",
+           "Write a Python function that merges two sorted lists, with tests.", "What is 2+2?",
+           "Derive the closed form of sum k^2 for k=1..n, step by step."]
 
 
 def log_file(tmp_path: Path) -> Path:
