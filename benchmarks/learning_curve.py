@@ -15,12 +15,16 @@ test split for the strong/weak pair (disjoint prompts). Sources (``--sources``):
 
 - ``mmlu_heldout``: RouteLLM's MMLU outcomes (GPT-4 vs Mixtral), only the 20% of prompts the default
   held out (by prompt hash), split in two by a second hash;
+- ``llmrouter_heldout_tasks``: LLMRouter's rows the default never trained on (``"permissive": false``:
+  NaturalQA, TriviaQA, OpenBookQA, ARC, GPQA, MMLU, MGSM, LogicGrid, CommonGen), 7 open models
+  (the two llama3-chatqa runs left out, as in the default's recipe), strongest vs weakest, halved
+  by prompt hash;
 - ``routerdc7_<task>``: RouterDC's 7 open models on a task (train/test files), strongest vs weakest;
 - ``routerbench_arc_challenge``: RouterBench's 11 models on ARC-Challenge, strongest vs a cheap one.
 
     .venv/bin/python benchmarks/learning_curve.py --data ../shared/data [--seeds 3] [--sources ...]
 
-(about 6 minutes on 2 shared cores with the defaults)
+(about 8 minutes on 2 shared cores with the defaults; ``--setups two`` about half)
 """
 
 from __future__ import annotations
@@ -50,7 +54,10 @@ SOURCES = {
                                 "multimodel/routerdc7_arc_challenge_test.jsonl", None, None),
     "routerbench_arc_challenge": ("multimodel/routerbench_arc_challenge_train.jsonl.gz",
                                   "multimodel/routerbench_arc_challenge_test.jsonl", None, None),
+    "llmrouter_heldout_tasks": ("multimodel/llmrouter_benchmark_outcomes.jsonl.gz", None, None, None),
 }
+#: models left out of the pair choice (the default's recipe drops them: a prompt-format failure)
+BROKEN = {"llama3-chatqa-1.5-8b", "llama3-chatqa-1.5-70b"}
 
 
 def _half(prompt: str) -> bool:
@@ -60,7 +67,11 @@ def _half(prompt: str) -> bool:
 def load_source(data: Path, name: str) -> tuple[list, list, str, str]:
     train_file, test_file, strong, weak = SOURCES[name]
     rows = [r for r in read_golden(data / train_file)]
-    if test_file is None:  # mmlu_heldout: the default's holdout, halved
+    if name == "llmrouter_heldout_tasks":  # the task families the default never saw, halved
+        rows = [r for r in read_golden(data / train_file, where={"permissive": False}, drop_models=BROKEN)]
+        train = [r for r in rows if _half(r.prompt)]
+        test = [r for r in rows if not _half(r.prompt)]
+    elif test_file is None:  # mmlu_heldout: the default's holdout, halved
         rows = [r for r in rows if holdout(r.prompt, 0.2)]
         train = [r for r in rows if _half(r.prompt)]
         test = [r for r in rows if not _half(r.prompt)]
@@ -92,7 +103,8 @@ def labels(train: list, n: int, seed: int, strong: str, weak: str, setup: str) -
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", required=True, help="the shared data folder")
-    ap.add_argument("--sources", nargs="+", default=["mmlu_heldout", "routerbench_arc_challenge", "routerdc7_arc_challenge"],
+    ap.add_argument("--sources", nargs="+",
+                    default=["mmlu_heldout", "llmrouter_heldout_tasks", "routerbench_arc_challenge", "routerdc7_arc_challenge"],
                     choices=sorted(SOURCES))
     ap.add_argument("--ns", nargs="+", type=int, default=list(NS))
     ap.add_argument("--seeds", type=int, default=3)
