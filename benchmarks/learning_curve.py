@@ -24,7 +24,7 @@ test split for the strong/weak pair (disjoint prompts). Sources (``--sources``):
 
     .venv/bin/python benchmarks/learning_curve.py --data ../shared/data [--seeds 3] [--sources ...]
 
-(about 8 minutes on 2 shared cores with the defaults; ``--setups two`` about half)
+(about 4 minutes on 2 shared cores with the defaults)
 """
 
 from __future__ import annotations
