@@ -53,8 +53,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                    help="warm start from a trained router of the same type (e.g. default, or a checkpoint folder): "
                         "the weights move from the prior's toward the new data (pooled_ridge, tfidf_ridge)")
     p.add_argument("--init-alpha", type=parse_finite, metavar="A",
-                   help="with --init: ridge penalty on the change from the prior's weights (default: the router's alpha); "
-                        "larger keeps the prior more")
+                   help="with --init: ridge penalty on the change from the prior's weights (default: chosen by "
+                        "cross-validation on the labels); larger keeps the prior more")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, help="output checkpoint folder (load it later as a path, e.g. ./my-router)")
     p.add_argument("--no-record-command", dest="record_command", action="store_false",
