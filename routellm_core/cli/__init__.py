@@ -1,5 +1,5 @@
-"""The ``routellm`` command line: route, train, calibrate, eval, demo (one module each), and
-fake-provider (``routellm_core.testing.fake_provider``: the offline provider server).
+"""The ``routellm`` command line: route, train, calibrate, eval, demo, label, score (one module each),
+and fake-provider (``routellm_core.testing.fake_provider``: the offline provider server).
 
 Each subcommand module has ``register(subparsers)``, which adds its parser with ``func=run``.
 Other packages add subcommands the same way through the ``routellm.cli`` entry-point group
@@ -19,12 +19,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from routellm_core.cli import calibrate, demo, evaluate, route, train
+from routellm_core.cli import calibrate, demo, evaluate, label, route, score, train
 from routellm_core.errors import DISTRIBUTION, ConfigError, RouteLLMError
 from routellm_core.testing import fake_provider
 
 #: the built-in subcommands, in the order ``--help`` lists them
-SUBCOMMANDS = (route, train, calibrate, demo, evaluate, fake_provider)
+SUBCOMMANDS = (route, train, calibrate, demo, evaluate, label, score, fake_provider)
 #: entry-point group of subcommands from other packages
 PLUGIN_GROUP = "routellm.cli"
 

@@ -25,7 +25,8 @@ def add_policy_args(p: argparse.ArgumentParser) -> None:
 
 
 def read_prompt_file(path: str) -> list[str]:
-    """Prompts from a text file (one per line), or JSONL/CSV/Parquet with a 'prompt' column."""
+    """Prompts from a text file (one per line), or JSONL/CSV/Parquet with a 'prompt' column (or
+    OpenAI-style 'messages', or a LangSmith runs export's 'inputs': the last user turn)."""
     p = Path(path).expanduser()
     if not p.is_file():
         raise DataFormatError(f"prompts file not found: {p}" + (" (it is a folder)" if p.is_dir() else "") + "; check the path.")
@@ -34,8 +35,12 @@ def read_prompt_file(path: str) -> list[str]:
         out = []
         for lineno, row in iter_rows(p):
             text = row.get("prompt")
+            if text is None and ("messages" in row or "inputs" in row):
+                from routellm_core.labeling.inputs import prompt_of_row
+
+                text, _ = prompt_of_row(row)  # the last user turn (OpenAI messages, LangSmith runs)
             if not isinstance(text, str) or not text.strip():
-                raise DataFormatError(f"{p}:{lineno}: no 'prompt' text in this row.")
+                raise DataFormatError(f"{p}:{lineno}: no 'prompt' text (or user turn in 'messages') in this row.")
             out.append(text)
         return out
     return [line.rstrip("\r\n") for line in read_text_lines(p) if line.strip()]

@@ -49,6 +49,12 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     cal.add_argument("--calibrate-per-source", type=int, metavar="N",
                      help="calibrate on up to N distinct prompts of every training file (a seeded sample), so "
                           "that no single file dominates the quantiles")
+    p.add_argument("--init", metavar="ROUTER",
+                   help="warm start from a trained router of the same type (e.g. default, or a checkpoint folder): "
+                        "the weights move from the prior's toward the new data (pooled_ridge, tfidf_ridge)")
+    p.add_argument("--init-alpha", type=parse_finite, metavar="A",
+                   help="with --init: ridge penalty on the change from the prior's weights (default: chosen by "
+                        "cross-validation on the labels); larger keeps the prior more")
     p.add_argument("--seed", type=int, default=0,
                    help="random seed of the initialisation, the shuffling and the calibration sample (default: 0)")
     p.add_argument("--out", required=True, help="output checkpoint folder (load it later as a path, e.g. ./my-router)")
@@ -61,6 +67,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     out_dir = check_output_dir(args.out, "--out")
     router = _make_router(args, router_class(args.router))
+    prior = _load_prior(args, router)
     data = training_data_from_args(args, args.strong, args.weak)
     battles = data.battles
     unknown = sorted(set(getattr(router, "source_weights", None) or {}) - set(battles.sources()))
@@ -89,7 +96,10 @@ def run(args: argparse.Namespace) -> int:
             f"up to {args.calibrate_per_source} distinct prompts of each of the {len(battles.sources())} "
             f"training files, seed {args.seed} (n={len(calib)})"
         )
-    router.fit(battles, calibration_prompts=calib)
+    if prior is not None:
+        router.fit(battles, calibration_prompts=calib, init=prior, init_alpha=args.init_alpha)
+    else:
+        router.fit(battles, calibration_prompts=calib)
     if calib_source is not None:
         router.calibration_source_ = calib_source
     router.training_info_ = {
@@ -100,9 +110,30 @@ def run(args: argparse.Namespace) -> int:
         "n_prompts": len(battles.unique_prompts()),
         "models": battles.models(),
     }
+    if prior is not None:
+        router.training_info_["init"] = {"router": args.init, "init_alpha": args.init_alpha}
     out = router.save(out_dir)
     print(f"saved {args.router} router to {out} (load it with load_router({loadable_spec(out)!r}))")
     return 0
+
+
+def _load_prior(args: argparse.Namespace, router: Any) -> Any:
+    """The router ``--init`` names (checked before any data is read), or None."""
+    if args.init is None:
+        if args.init_alpha is not None:
+            raise ConfigError("--init-alpha needs --init ROUTER (the prior to start from).")
+        return None
+    if args.init_alpha is not None and args.init_alpha <= 0:
+        raise ConfigError(f"--init-alpha must be > 0 (the penalty on the change from the prior), got {args.init_alpha:g}.")
+    if not getattr(router, "warm_startable", lambda: False)():
+        raise ConfigError(f"router {args.router!r} has no warm start; --init works with pooled_ridge and tfidf_ridge.")
+    from routellm_core.checkpoints.loading import load_router
+
+    prior = load_router(args.init)
+    if type(prior) is not type(router):
+        raise ConfigError(f"--init {args.init!r} is a {prior.name} router, but a warm start needs the same type as "
+                          f"{args.router!r}; train {prior.name} instead (e.g. routellm train {prior.name} ... --init {args.init}).")
+    return prior
 
 
 def _make_router(args: argparse.Namespace, cls: type) -> Any:

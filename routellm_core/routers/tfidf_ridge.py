@@ -40,6 +40,7 @@ import numpy as np
 from routellm_core.errors import ConfigError, UnknownModelError
 from routellm_core.routers.base import Router
 from routellm_core.routers.embedding import check_dim, sigmoid
+from routellm_core.utils.validation import finite_number
 
 _WORD = re.compile(r"\w\w+")  # runs of 2+ word characters: the same matches as \b\w\w+\b, faster
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -160,6 +161,92 @@ def _hashed_counts(texts: list[str], nbits: int, ngrams: int) -> tuple[np.ndarra
     return np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64), np.asarray(counts, dtype=np.float64)
 
 
+#: penalties ``init_alpha=None`` (a warm start's default) chooses from by cross-validation on
+#: the labels; infinity keeps the prior's weights (only the intercept moves)
+INIT_ALPHAS = (10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0, 10000.0, float("inf"))
+#: most labelled prompts solved in the dual (an n x n kernel); more are solved by conjugate
+#: gradients, the penalty chosen on a sample of this many
+DUAL_MAX = 2000
+#: folds of the cross-validation; a smaller penalty must raise the cross-validated correlation by
+#: ``CV_TOLERANCE / sqrt(n)`` (about half its standard error) to be chosen, and penalties below
+#: ``MIN_ALPHA_LABELS / n`` are not tried (a few dozen labels cannot overturn the prior)
+CV_FOLDS = 5
+CV_TOLERANCE = 0.25
+MIN_ALPHA_LABELS = 10000.0
+
+
+def _gram(X: _SparseRows, D: np.ndarray) -> np.ndarray:
+    """The kernel ``X X^T + D D^T`` (n, n) of the features, one sparse product per row."""
+    K = D @ D.T
+    order = np.argsort(X.rows, kind="stable")
+    rows, cols, vals = X.rows[order], X.cols[order], X.vals[order]
+    bounds = np.searchsorted(rows, np.arange(X.n + 1))
+    buf = np.zeros(X.d)
+    for j in range(X.n):
+        a, b = bounds[j], bounds[j + 1]
+        if a == b:
+            continue
+        buf[cols[a:b]] = vals[a:b]
+        K[:, j] += X.dot(buf)
+        buf[cols[a:b]] = 0.0
+    return K
+
+
+def _dual_coef(K: np.ndarray, r: np.ndarray, w: np.ndarray, alpha: float) -> np.ndarray:
+    """``a`` with ``delta = F^T a`` minimising ``sum_i w_i (f_i . delta - r_i)^2 + alpha |delta|^2``:
+    ``a = W^1/2 (W^1/2 K W^1/2 + alpha I)^-1 W^1/2 r``."""
+    sw = np.sqrt(w)
+    M = sw[:, None] * K * sw[None, :]
+    M[np.diag_indices_from(M)] += alpha
+    return sw * np.linalg.solve(M, sw * r)
+
+
+#: scale of the prior-gain and constant columns in a warm start: their coefficients (the prior's
+#: weight and the intercept shift) are penalised ``FREE_SCALE ** 2`` times less than the rest
+FREE_SCALE = 10.0
+
+
+def _augmented_gram(X: _SparseRows, D: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """``_gram`` plus the prior-gain and constant columns, each times ``FREE_SCALE``."""
+    return _gram(X, D) + FREE_SCALE**2 * (np.outer(g, g) + 1.0)
+
+
+def choose_init_alpha(K: np.ndarray, g: np.ndarray, r: np.ndarray, w: np.ndarray, seed: int) -> float:
+    """The penalty of ``INIT_ALPHAS`` whose warm start ranks held-out prompts best: the weighted
+    correlation between the labels and the out-of-fold predicted gains (prior gain + change,
+    ``CV_FOLDS`` folds, each fold centred), which is what routing by rank depends on. On near
+    ties (see ``CV_TOLERANCE``) the larger penalty, closer to the prior, wins."""
+    n = len(r)
+    if n < 2 * CV_FOLDS:
+        return INIT_ALPHAS[-1]
+    fold = np.random.default_rng(seed).permutation(n) % CV_FOLDS
+    y = r + g
+    preds = np.zeros((len(INIT_ALPHAS), n))
+    for f in range(CV_FOLDS):
+        tr, te = np.nonzero(fold != f)[0], np.nonzero(fold == f)[0]
+        sw = np.sqrt(w[tr])
+        lam, V = np.linalg.eigh(sw[:, None] * K[np.ix_(tr, tr)] * sw[None, :])
+        proj = V.T @ (sw * r[tr])
+        for i, alpha in enumerate(INIT_ALPHAS):
+            pred = g[te].copy()
+            if np.isfinite(alpha):
+                pred += K[np.ix_(te, tr)] @ (sw * (V @ (proj / (np.maximum(lam, 0.0) + alpha))))
+            preds[i, te] = pred - np.average(pred, weights=w[te])
+    yc = y - np.average(y, weights=w)
+    corr = [float(np.sum(w * p * yc) / np.sqrt(np.sum(w * p * p) * np.sum(w * yc * yc) + 1e-300)) for p in preds]
+    allowed = [i for i, a in enumerate(INIT_ALPHAS) if a >= MIN_ALPHA_LABELS / n]
+    best = max(corr[i] for i in allowed)
+    return max(INIT_ALPHAS[i] for i in allowed if corr[i] >= best - CV_TOLERANCE / np.sqrt(n))
+
+
+def _row_subset(X: _SparseRows, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows renumbered 0..len(idx)-1, cols, vals) of the rows ``idx`` of ``X``."""
+    new = np.full(X.n, -1, dtype=np.int64)
+    new[idx] = np.arange(len(idx))
+    keep = new[X.rows] >= 0
+    return new[X.rows[keep]], X.cols[keep], X.vals[keep]
+
+
 class TfidfRidgeRouter(Router):
     """Parameters: ``alpha`` (ridge strength), ``ngrams`` (word n-gram length, 1..3),
     ``n_features_log2`` (hash buckets = 2**this), ``min_df`` (min training prompts per bucket),
@@ -182,6 +269,12 @@ class TfidfRidgeRouter(Router):
     _folded: tuple[list[float], float, np.ndarray] | None = None
     #: per-bucket TF-IDF terms for inference (see ``_bucket_terms``)
     _terms: tuple[array[float], array[float]] | None = None
+    #: during a warm-started fit: (prior router, penalty on the change or None = chosen)
+    _warm: tuple[Any, float | None] | None = None
+    #: after a warm start: the penalty used (inf: the prior's weights kept) and the factor on
+    #: the prior's weights
+    init_alpha_: float | None = None
+    prior_scale_: float | None = None
 
     def __init__(
         self,
@@ -248,7 +341,43 @@ class TfidfRidgeRouter(Router):
         prompts = [battles.prompts[i] for i in idx]
         return prompts, gain, battles.weight[idx]
 
-    def _fit(self, battles: Any) -> None:
+    def fit(self, battles: Any, *, calibration_prompts: Any = None, init: Any = None,
+            init_alpha: float | None = None) -> TfidfRidgeRouter:
+        """``Router.fit``; with ``init`` (a trained router of the same type, e.g. the bundled
+        default) a **warm start**: the prior's features (IDF, statistics scaling, embedder) are
+        kept and the weights are fitted as ``prior + delta`` with the ridge penalty
+        ``init_alpha * |delta|^2`` on the change only, so a few hundred labels move the prior
+        toward the user's data instead of replacing it. ``init_alpha=None`` (default) picks the
+        penalty by 5-fold cross-validation on the labels among ``INIT_ALPHAS`` (infinity: the
+        labels do not beat the prior, whose weights are then kept); the choice is stored in
+        ``init_alpha_``."""
+        if init is None:
+            return super().fit(battles, calibration_prompts=calibration_prompts)  # type: ignore[return-value]
+        if not self.warm_startable():
+            raise ConfigError(f"router {self.name!r} has no warm start; use pooled_ridge or tfidf_ridge with --init.")
+        if type(init) is not type(self) or getattr(init, "coef_text_", None) is None:
+            raise ConfigError(
+                f"a warm start needs a trained {self.name} router as its prior, got "
+                f"{getattr(init, 'name', type(init).__name__)!r}"
+                + (" (untrained)" if type(init) is type(self) else "")
+                + "; train the prior's router type instead (the bundled default is pooled_ridge)."
+            )
+        alpha = None if init_alpha is None else finite_number("init_alpha", init_alpha, minimum=0.0)
+        if alpha is not None and alpha <= 0:
+            raise ConfigError("init_alpha must be > 0: it is the penalty that keeps the weights near the prior's.")
+        self._warm = (init, alpha)
+        try:
+            return super().fit(battles, calibration_prompts=calibration_prompts)  # type: ignore[return-value]
+        finally:
+            self._warm = None
+
+    @classmethod
+    def warm_startable(cls) -> bool:
+        """Whether ``fit(battles, init=prior)`` works (routers that keep this class's ridge fit)."""
+        return cls._fit is TfidfRidgeRouter._fit
+
+    def _aggregate(self, battles: Any) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """The distinct training prompts, their weighted mean targets and weights (mean 1)."""
         prompts, y, sw = self._training_set(battles)
         if sw.sum() <= 0:
             raise ConfigError(f"every battle between {self.strong_model!r} and {self.weak_model!r} has weight 0; give some a positive weight.")
@@ -262,11 +391,60 @@ class TfidfRidgeRouter(Router):
         uniq = [p for p, k in zip(uniq, keep) if k]
         y_u = ysum[keep] / wsum[keep]
         w_u = wsum[keep] / wsum[keep].mean()  # mean weight 1, so alpha keeps its meaning
+        return uniq, y_u, w_u
 
+    def _fit(self, battles: Any) -> None:
+        uniq, y_u, w_u = self._aggregate(battles)
+        warm = getattr(self, "_warm", None)
+        if warm is not None:
+            self._fit_from_prior(uniq, y_u, w_u, *warm)
+            return
         X, D = self._fit_features(uniq)
         self.intercept_ = float(np.average(y_u, weights=w_u))
         coef = self._solve(X, D, y_u - self.intercept_, w_u)
         self.coef_text_, self.coef_stats_, self.coef_embedding_ = self._split_coef(coef, X.d)
+        self._folded = self._terms = None
+
+    def _fit_from_prior(self, prompts: list[str], y: np.ndarray, w: np.ndarray, prior: TfidfRidgeRouter,
+                        alpha: float | None) -> None:
+        """Weights = the prior's + delta: delta by ridge on the prior's residuals with penalty
+        ``alpha`` (None: chosen by cross-validation, ``choose_init_alpha``), on the prior's own
+        features; the intercept shifts by the residuals' mean, shrunk by the same penalty."""
+        assert prior.idf_ is not None and prior.coef_text_ is not None
+        self.set_params(**{k: getattr(prior, k) for k in ("ngrams", "n_features_log2", "min_df", "stats_weight",
+                                                            "embedding_weight")})
+        self.set_params(embedder=prior.get_embedder())
+        self.idf_ = prior.idf_.copy()
+        self.stats_mean_ = np.array(prior.stats_mean_, dtype=np.float64)
+        self.stats_std_ = np.array(prior.stats_std_, dtype=np.float64)
+        gain = prior.predicted_gain(prompts)
+        residual = y - gain
+        X, D = self._text_features(prompts), self._dense_features(prompts)
+        n = len(prompts)
+        rng = np.random.default_rng(self.seed)
+        idx = np.arange(n) if n <= DUAL_MAX else np.sort(rng.choice(n, DUAL_MAX, replace=False))
+        sub = X if n <= DUAL_MAX else _SparseRows(*_row_subset(X, idx), len(idx), X.d)
+        K = _augmented_gram(sub, D[idx], gain[idx])
+        if alpha is None:
+            alpha = choose_init_alpha(K, gain[idx], residual[idx], w[idx], self.seed)
+        self.init_alpha_ = alpha
+        scale, shift = 0.0, float(np.sum(w * residual) / (np.sum(w) + INIT_ALPHAS[-2]))
+        delta = np.zeros(X.d + D.shape[1])
+        if np.isfinite(alpha) and n > DUAL_MAX:  # too many for the dual: conjugate gradients
+            shift = float(np.sum(w * residual) / (np.sum(w) + alpha))
+            delta = self._solve(X, D, residual - shift, w, alpha=alpha)
+        elif np.isfinite(alpha):
+            a = _dual_coef(K, residual, w, alpha)
+            delta = np.concatenate([X.tdot(a), D.T @ a])
+            scale = FREE_SCALE**2 * float(gain @ a)
+            shift = FREE_SCALE**2 * float(a.sum())
+        d_text, d_stats, d_emb = self._split_coef(delta, X.d)
+        keep = 1.0 + scale
+        self.coef_text_ = (keep * prior.coef_text_ + d_text).astype(np.float32)
+        self.coef_stats_ = (keep * prior.coef_stats_ + d_stats).astype(np.float32)
+        self.coef_embedding_ = (keep * prior.coef_embedding_ + d_emb).astype(np.float32)
+        self.intercept_ = float(keep * prior.intercept_ + shift)
+        self.prior_scale_ = keep
         self._folded = self._terms = None
 
     def _fit_features(self, prompts: list[str]) -> tuple[_SparseRows, np.ndarray]:
@@ -293,13 +471,15 @@ class TfidfRidgeRouter(Router):
             (coef[d + n_stats :] * self.embedding_weight).astype(np.float32),
         )
 
-    def _solve(self, X: _SparseRows, D: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
-        """argmin sum_i w_i (x_i . c - y_i)^2 + alpha |c|^2 by conjugate gradients."""
+    def _solve(self, X: _SparseRows, D: np.ndarray, y: np.ndarray, w: np.ndarray, alpha: float | None = None) -> np.ndarray:
+        """argmin sum_i w_i (x_i . c - y_i)^2 + alpha |c|^2 by conjugate gradients (``alpha``
+        defaults to the router's)."""
         d = X.d
+        alpha = self.alpha if alpha is None else alpha
 
         def normal(c: np.ndarray) -> np.ndarray:
             p = (X.dot(c[:d]) + D @ c[d:]) * w
-            return np.concatenate([X.tdot(p), D.T @ p]) + self.alpha * c
+            return np.concatenate([X.tdot(p), D.T @ p]) + alpha * c
 
         rhs = np.concatenate([X.tdot(w * y), D.T @ (w * y)])
         c = np.zeros_like(rhs)

@@ -18,6 +18,8 @@ Usage::
         srv.models_called()              # ["gpt-4o-mini"]
         srv.fail_model("gpt-4o-mini")    # every later call to that model gets HTTP 500
         srv.cut_streams("gpt-4o-mini")   # its streams drop the connection after 2 events
+        srv.set_reply("judge", lambda text: "Rating: [[7]]")  # scripted text answers (a judge)
+        srv.count_requests("judge")      # how many chat/messages calls named that model
         srv.clear_failures(); srv.clear_requests()
 
 Endpoints
@@ -309,6 +311,7 @@ class ProviderServer:
         self._failures: dict[str, tuple[int, int | None]] = {}  # model -> (status, times left)
         self._delays: dict[str, float] = {}
         self._cuts: dict[str, int] = {}  # model -> SSE events sent before the connection drops
+        self._replies: dict[str, Any] = {}  # model -> text, or callable(last user text) -> text
 
     # -------------------------------------------------------------- lifecycle
     def start(self) -> ProviderServer:
@@ -383,6 +386,25 @@ class ProviderServer:
         with self._lock:
             self._cuts[model] = after
 
+    def set_reply(self, model: str, reply: Any) -> None:
+        """Answer text calls naming ``model`` with ``reply``: a string, or a function of the last
+        user text that returns one (e.g. a judge's grade); tool calls are left as they are."""
+        with self._lock:
+            self._replies[model] = reply
+
+    def count_requests(self, model: str | None = None) -> int:
+        """Chat completions / messages requests received (naming ``model``, when given)."""
+        with self._lock:
+            return sum(1 for r in self.requests if r.endpoint in ("chat", "messages")
+                       and (model is None or r.model == model))
+
+    def _scripted(self, model: str, plan: _Plan, last_user_text: str) -> _Plan:
+        with self._lock:
+            reply = self._replies.get(model)
+        if reply is None or plan.tool_name is not None:
+            return plan
+        return _Plan(text=reply(last_user_text) if callable(reply) else str(reply))
+
     def clear_requests(self) -> None:
         with self._lock:
             self.requests.clear()
@@ -393,6 +415,7 @@ class ProviderServer:
             self._failures.clear()
             self._delays.clear()
             self._cuts.clear()
+            self._replies.clear()
 
     def models_called(self, endpoint: str | None = None) -> list[str | None]:
         """Model names of the recorded requests (optionally only one endpoint), in order."""
@@ -626,6 +649,7 @@ class _Handler(BaseHTTPRequestHandler):
             stop=stop,
             image=_has_image(last_user.get("content")),
         )
+        plan = self.server_state._scripted(model, plan, _text_of(last_user.get("content")))
         prompt_tokens = _words(" ".join(_text_of(m.get("content")) for m in messages))
         if plan.tool_name is not None:
             arguments = json.dumps(plan.tool_args, ensure_ascii=False)
@@ -753,6 +777,7 @@ class _Handler(BaseHTTPRequestHandler):
             stop=body.get("stop_sequences"),
             image=_has_image(user_content),
         )
+        plan = self.server_state._scripted(model, plan, _text_of(user_content))
         system = body.get("system")
         input_tokens = _words(_text_of(system) + " " + " ".join(_text_of(m.get("content")) for m in messages))
         msg_id = "msg_" + uuid.uuid4().hex[:24]
