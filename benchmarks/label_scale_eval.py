@@ -1,21 +1,30 @@
 """Held-out comparison of routers trained with the default recipe's data (issue 19's validation).
 
-For each router (default: ``pooled_ridge``, per-source win-rate labels, and ``latent_ridge``, labels
-on one latent scale) it trains on the recipe's files (``scripts/default_router_recipe.sh``: the
+For each recipe it trains on the default recipe's files (``scripts/default_router_recipe.sh``: the
 four permissive chat files and the permissive benchmark rows, 20% of benchmark prompts held out by
-hash) with the recipe's options, and prints:
+hash) and prints the figures below. Recipes (``--recipes``):
+
+- ``pooled``: ``pooled_ridge`` as shipped before issue 19 (each source's own win-rate labels,
+  OpenAssistant weight 1);
+- ``default``: the shipped recipe: benchmark ties on the judges' scale
+  (``--golden-tie-advantage auto``), OpenAssistant weight 2;
+- ``latent``: ``latent_ridge`` (labels from the joint latent scale), the same weights as ``default``.
+
+Figures:
 
 - leave-one-source-out on the chat groups (a router trained without the group's prompts):
   ``arena graded``: APGR / headroom with GPT-4-1106-preview's and Mixtral-8x7B's own 1-10 grades on
   the arena-bench prompts (the stand-in for "graded answers of a GPT-4-class and a Mixtral-class
   model"); ``OA gpt-4``: GPT-4 vs the other QLoRA models (strong tier = GPT-4 alone) on the OA
   prompts; ``vicuna``: the pooled labels of the Vicuna-80 files;
+- ``OA gpt-4 in-domain``: the OA prompts in 3 folds, each scored by a router trained on everything
+  but that fold (the stand-in for new OpenAssistant-style traffic);
 - the router trained on everything: APGR on the held-out MMLU / GSM8K rows (GPT-4 vs Mixtral), the
   easy/hard probe's AUC and the task-type probe's AUC (overall and per high type).
 
-Headroom = (APGR - 0.5) / (oracle APGR - 0.5). About 2 minutes per router on a 2-core machine.
+Headroom = (APGR - 0.5) / (oracle APGR - 0.5). About 2 minutes per recipe on a 2-core machine.
 
-    .venv/bin/python benchmarks/label_scale_eval.py --data ../shared/data [--routers pooled_ridge latent_ridge] [--json out.json]
+    .venv/bin/python benchmarks/label_scale_eval.py --data ../shared/data [--recipes pooled default latent] [--json out.json]
 """
 
 from __future__ import annotations
@@ -45,12 +54,15 @@ STRONG, WEAK = "gpt-4-1106-preview", "mistralai/Mixtral-8x7B-Instruct-v0.1"
 ARENA = "arena_hard_auto_arena_bench_v1"
 OA = "qlora_oa_gpt4_pairwise"
 VICUNA = ("fastchat_vicuna_bench", "qlora_vicuna80_gpt4_pairwise")
-# the recipe's options (scripts/default_router_recipe.sh)
-OPTS = {
-    "alpha": 10, "stats_weight": 1, "embedding_weight": 0.3,
-    "source_weights": {ARENA: 3, OA: 1, "fastchat_vicuna_bench": 0.5, "qlora_vicuna80_gpt4_pairwise": 0.5,
-                       "mmlu": 1.5, "gsm8k": 1.5, "llmrouter_benchmark_outcomes": 2},
+WEIGHTS = {ARENA: 3, OA: 2, "fastchat_vicuna_bench": 0.5, "qlora_vicuna80_gpt4_pairwise": 0.5,
+           "mmlu": 1.5, "gsm8k": 1.5, "llmrouter_benchmark_outcomes": 2}
+#: recipe -> (router, golden tie advantage, router options); "default" is scripts/default_router_recipe.sh
+RECIPES: dict[str, tuple[str, str | None, dict]] = {
+    "pooled": ("pooled_ridge", None, {"source_weights": {**WEIGHTS, OA: 1}}),
+    "default": ("pooled_ridge", "auto", {"source_weights": WEIGHTS}),
+    "latent": ("latent_ridge", None, {"source_weights": WEIGHTS}),
 }
+COMMON = {"alpha": 10, "stats_weight": 1, "embedding_weight": 0.3}
 
 
 def headroom(scores: np.ndarray, strong: np.ndarray, weak: np.ndarray) -> tuple[float, float]:
@@ -78,57 +90,14 @@ def auc(negative: np.ndarray, positive: np.ndarray) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default="../shared/data", help="the shared data folder")
-    ap.add_argument("--routers", nargs="+", default=["pooled_ridge", "latent_ridge"])
+    ap.add_argument("--recipes", nargs="+", default=list(RECIPES), choices=list(RECIPES))
     ap.add_argument("--json", help="also write the figures to this file")
     args = ap.parse_args()
     data = Path(args.data)
     prefs = data / "preferences"
-    td = build_training_data(
-        battle_files=[prefs / f"{ARENA}.jsonl.gz", prefs / f"{OA}.jsonl.gz",
-                      *(prefs / f"{v}.jsonl.gz" for v in VICUNA)],
-        golden_files=[data / "benchmarks" / "mmlu.jsonl", data / "benchmarks" / "gsm8k.jsonl",
-                      data / "multimodel" / "llmrouter_benchmark_outcomes.jsonl.gz"],
-        golden_all_pairs=True, golden_holdout=0.2, golden_where={"permissive": True, "benchmark_overlap": None},
-        drop_models=["llama3-chatqa-1.5-8b", "llama3-chatqa-1.5-70b"],
-    )
-    battles = td.battles
-    arena = arena_grades(prefs / f"{ARENA}.jsonl.gz")
-    oa = pool_labels(battles.of_source(OA), strong_tier=1 / 7)  # GPT-4 alone vs the six others
-    vicuna = pool_labels(battles.subset([i for i, s in enumerate(battles.source) if s in VICUNA]))
-    held = {}
-    for name in ("mmlu", "gsm8k"):
-        rows = [r for r in read_golden(data / "benchmarks" / f"{name}.jsonl") if holdout(r.prompt, 0.2)]
-        held[name] = ([r.prompt for r in rows], np.array([r.scores[STRONG] for r in rows]),
-                      np.array([r.scores[WEAK] for r in rows]))
-    high = [p for t in task_type_probe.HIGH for p in task_type_probe.PROMPTS[t]]
-    low = [p for t in task_type_probe.LOW for p in task_type_probe.PROMPTS[t]]
-    groups = {"arena graded": (ARENA,), "OA gpt-4": (OA,), "vicuna": VICUNA}
     results: dict[str, dict[str, float]] = {}
-    for name in args.routers:
-        t0 = time.time()
-        out: dict[str, float] = {}
-        for group, sources in groups.items():
-            inside = set(battles.subset([i for i, s in enumerate(battles.source) if s in sources]).prompts)
-            router = router_class(name)(**OPTS)
-            router.fit(battles.subset([i for i, p in enumerate(battles.prompts) if p not in inside]))
-            if group == "arena graded":
-                apgr, room = headroom(np.asarray(router.score(arena[0])), arena[1], arena[2])
-            elif group == "OA gpt-4":
-                apgr, room = headroom(np.asarray(router.score(oa.prompts)), oa.strong, oa.weak)
-            else:
-                apgr, room = headroom(np.asarray(router.score(vicuna.prompts)), vicuna.strong, vicuna.weak)
-            out[f"{group} APGR"], out[f"{group} headroom"] = apgr, room
-        router = router_class(name)(**OPTS)
-        router.fit(battles)
-        for bench, (prompts, s, w) in held.items():
-            out[f"{bench} held-out APGR"] = headroom(np.asarray(router.score(prompts)), s, w)[0]
-        out["easy/hard AUC"] = auc(np.asarray(router.score(easy_hard_probe.EASY)), np.asarray(router.score(easy_hard_probe.HARD)))
-        low_scores = np.asarray(router.score(low))
-        out["task-type AUC"] = auc(low_scores, np.asarray(router.score(high)))
-        for t in task_type_probe.HIGH:
-            out[f"task-type AUC {t}"] = auc(low_scores, np.asarray(router.score(task_type_probe.PROMPTS[t])))
-        results[name] = out
-        print(f"{name}: done in {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
+    for recipe in args.recipes:
+        results[recipe] = evaluate_recipe(recipe, data, prefs)
     keys = list(next(iter(results.values())))
     print("| figure | " + " | ".join(results) + " |")
     print("|---|" + "---|" * len(results))
@@ -136,6 +105,64 @@ def main() -> None:
         print(f"| {k} | " + " | ".join(f"{results[r][k]:+.3f}" if "headroom" in k else f"{results[r][k]:.3f}" for r in results) + " |")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+
+
+def evaluate_recipe(recipe: str, data: Path, prefs: Path) -> dict[str, float]:
+    name, tie_advantage, opts = RECIPES[recipe]
+    opts = {**COMMON, **opts}
+    t0 = time.time()
+    td = build_training_data(
+        battle_files=[prefs / f"{ARENA}.jsonl.gz", prefs / f"{OA}.jsonl.gz",
+                      *(prefs / f"{v}.jsonl.gz" for v in VICUNA)],
+        golden_files=[data / "benchmarks" / "mmlu.jsonl", data / "benchmarks" / "gsm8k.jsonl",
+                      data / "multimodel" / "llmrouter_benchmark_outcomes.jsonl.gz"],
+        golden_all_pairs=True, golden_holdout=0.2, golden_where={"permissive": True, "benchmark_overlap": None},
+        drop_models=["llama3-chatqa-1.5-8b", "llama3-chatqa-1.5-70b"], golden_tie_advantage=tie_advantage,
+    )
+    battles = td.battles
+    arena = arena_grades(prefs / f"{ARENA}.jsonl.gz")
+    oa = pool_labels(battles.of_source(OA), strong_tier=1 / 7)  # GPT-4 alone vs the six others
+    vicuna = pool_labels(battles.subset([i for i, s in enumerate(battles.source) if s in VICUNA]))
+    held_rows = {}
+    for bench in ("mmlu", "gsm8k"):
+        rows = [r for r in read_golden(data / "benchmarks" / f"{bench}.jsonl") if holdout(r.prompt, 0.2)]
+        held_rows[bench] = ([r.prompt for r in rows], np.array([r.scores[STRONG] for r in rows]),
+                            np.array([r.scores[WEAK] for r in rows]))
+    high = [p for t in task_type_probe.HIGH for p in task_type_probe.PROMPTS[t]]
+    low = [p for t in task_type_probe.LOW for p in task_type_probe.PROMPTS[t]]
+    groups = {"arena graded": (ARENA,), "OA gpt-4": (OA,), "vicuna": VICUNA}
+    out: dict[str, float] = {}
+    for group, sources in groups.items():
+        inside = set(battles.subset([i for i, s in enumerate(battles.source) if s in sources]).prompts)
+        router = router_class(name)(**opts)
+        router.fit(battles.subset([i for i, p in enumerate(battles.prompts) if p not in inside]))
+        if group == "arena graded":
+            apgr, room = headroom(np.asarray(router.score(arena[0])), arena[1], arena[2])
+        elif group == "OA gpt-4":
+            apgr, room = headroom(np.asarray(router.score(oa.prompts)), oa.strong, oa.weak)
+        else:
+            apgr, room = headroom(np.asarray(router.score(vicuna.prompts)), vicuna.strong, vicuna.weak)
+        out[f"{group} LOSO APGR"], out[f"{group} LOSO headroom"] = apgr, room
+    fold = np.random.default_rng(0).permutation(len(oa.prompts)) % 3
+    oa_scores = np.zeros(len(oa.prompts))
+    for k in range(3):
+        held = {p for p, f in zip(oa.prompts, fold) if f == k}
+        router = router_class(name)(**opts)
+        router.fit(battles.subset([i for i, p in enumerate(battles.prompts) if p not in held]))
+        idx = np.nonzero(fold == k)[0]
+        oa_scores[idx] = np.asarray(router.score([oa.prompts[i] for i in idx]))
+    out["OA gpt-4 in-domain APGR"], out["OA gpt-4 in-domain headroom"] = headroom(oa_scores, oa.strong, oa.weak)
+    router = router_class(name)(**opts)
+    router.fit(battles)
+    for bench, (prompts, s, w) in held_rows.items():
+        out[f"{bench} held-out APGR"] = headroom(np.asarray(router.score(prompts)), s, w)[0]
+    out["easy/hard AUC"] = auc(np.asarray(router.score(easy_hard_probe.EASY)), np.asarray(router.score(easy_hard_probe.HARD)))
+    low_scores = np.asarray(router.score(low))
+    out["task-type AUC"] = auc(low_scores, np.asarray(router.score(high)))
+    for t in task_type_probe.HIGH:
+        out[f"task-type AUC {t}"] = auc(low_scores, np.asarray(router.score(task_type_probe.PROMPTS[t])))
+    print(f"{recipe}: done in {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
+    return out
 
 
 if __name__ == "__main__":

@@ -13,13 +13,17 @@
 #          card: a prompt-format failure, not the models' quality)
 # 20% of the benchmark prompts (by prompt hash) are held out and never trained on, so they can
 # measure the checkpoint (benchmarks/default_router_card.py). Each file is one source; the source
-# weights give chat and benchmark data the same total weight.
+# weights give chat and benchmark data about the same total weight.
+# One scale (issue 19): a benchmark "battle" is a tie whenever both models are right (or both wrong)
+# while a judge almost always names a winner, so benchmark ties are put on the judge's scale: they
+# lean toward the file's stronger model by the rate the arena-bench / FastChat judges prefer the
+# stronger model between two answers they both grade >= 8/10 (--golden-tie-advantage auto: 0.2297).
 P=$DATA/preferences
 CHAT_FILES=("$P/arena_hard_auto_arena_bench_v1.jsonl.gz" "$P/qlora_oa_gpt4_pairwise.jsonl.gz"
             "$P/fastchat_vicuna_bench.jsonl.gz" "$P/qlora_vicuna80_gpt4_pairwise.jsonl.gz")
 GOLDEN_ARGS=(--golden "$DATA/benchmarks/mmlu.jsonl" "$DATA/benchmarks/gsm8k.jsonl"
              "$DATA/multimodel/llmrouter_benchmark_outcomes.jsonl.gz"
              --golden-all-pairs --golden-holdout 0.2 --golden-where permissive=true benchmark_overlap=null
-             --drop-models llama3-chatqa-1.5-8b llama3-chatqa-1.5-70b)
+             --drop-models llama3-chatqa-1.5-8b llama3-chatqa-1.5-70b --golden-tie-advantage auto)
 ROUTER_OPTS=(alpha=10 stats_weight=1 embedding_weight=0.3
-             'source_weights={"arena_hard_auto_arena_bench_v1": 3, "qlora_oa_gpt4_pairwise": 1, "fastchat_vicuna_bench": 0.5, "qlora_vicuna80_gpt4_pairwise": 0.5, "mmlu": 1.5, "gsm8k": 1.5, "llmrouter_benchmark_outcomes": 2}')
+             'source_weights={"arena_hard_auto_arena_bench_v1": 3, "qlora_oa_gpt4_pairwise": 2, "fastchat_vicuna_bench": 0.5, "qlora_vicuna80_gpt4_pairwise": 0.5, "mmlu": 1.5, "gsm8k": 1.5, "llmrouter_benchmark_outcomes": 2}')

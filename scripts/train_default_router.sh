@@ -9,4 +9,4 @@ DATA=${DATA:-../shared/data}
 OUT=${OUT:-routellm_core/resources/routers/pooled_ridge}
 source scripts/default_router_recipe.sh
 .venv/bin/routellm train pooled_ridge --battles "${CHAT_FILES[@]}" "${GOLDEN_ARGS[@]}" \
-  --opt "${ROUTER_OPTS[@]}" --calibrate-per-source 300 --seed 0 --out "$OUT"
+  --opt "${ROUTER_OPTS[@]}" --calibrate-on-battles --seed 0 --out "$OUT"

@@ -82,8 +82,11 @@ def parse_key_values(items: list[str], option: str, example: str) -> dict[str, A
     return out
 
 
-def training_data_from_args(args: argparse.Namespace, strong: str | None = None, weak: str | None = None) -> Any:
-    """``build_training_data`` with the options of ``add_training_data_args``."""
+def training_data_from_args(
+    args: argparse.Namespace, strong: str | None = None, weak: str | None = None, judged: Any = None
+) -> Any:
+    """``build_training_data`` with the options of ``add_training_data_args`` (``judged``: battles
+    whose judge grades ``--golden-tie-advantage auto`` measures, default the ``--battles`` files)."""
     from routellm_core.data.training_data import build_training_data
 
     return build_training_data(
@@ -98,4 +101,5 @@ def training_data_from_args(args: argparse.Namespace, strong: str | None = None,
         golden_where=parse_key_values(args.golden_where, "--golden-where", "permissive=true"),
         drop_models=args.drop_models,
         golden_tie_advantage=args.golden_tie_advantage,
+        judged=judged,
     )

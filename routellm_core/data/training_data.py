@@ -49,6 +49,7 @@ def build_training_data(
     golden_where: Mapping[str, Any] | None = None,
     drop_models: Collection[str] = (),
     golden_tie_advantage: float | str | None = None,
+    judged: Battles | None = None,
 ) -> TrainingData:
     """Read and combine training files.
 
@@ -56,8 +57,9 @@ def build_training_data(
     every scored pair with ``golden_all_pairs``) with ``golden_weight``, except the share
     ``golden_holdout`` of prompts chosen by ``holdout``. ``golden_where`` keeps golden rows whose
     fields equal the values given; ``drop_models`` removes every battle and score of those models.
-    ``golden_tie_advantage`` (a number in [0, 1], or ``"auto"`` to measure it on the battle files'
-    judge grades) puts golden ties on a judge's scale (``routellm_core.data.judge_scale``).
+    ``golden_tie_advantage`` (a number in [0, 1], or ``"auto"`` to measure it on the judge grades of
+    the battle files, or of ``judged`` when given) puts golden ties on a judge's scale
+    (``routellm_core.data.judge_scale``).
     """
     if not battle_files and not golden_files:
         raise ConfigError("give training data: --battles FILE... and/or --golden FILE...")
@@ -84,8 +86,8 @@ def build_training_data(
         parts.append(b)
         battle_prompts.extend(b.prompts)
         summary["battles"].append({"file": Path(path).name, "rows": len(b), "prompts": len(b.unique_prompts())})
-    judged = Battles.concat(parts)
-    tie_advantage = parse_tie_advantage(golden_tie_advantage, judged) if golden_files else None
+    graded = judged if judged is not None else Battles.concat(parts)
+    tie_advantage = parse_tie_advantage(golden_tie_advantage, graded) if golden_files else None
     held_out: list[str] = []
     for path in golden_files:
         rows = read_golden(path, where=golden_where, drop_models=dropped)
