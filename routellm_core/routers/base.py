@@ -371,7 +371,7 @@ class Router(abc.ABC):
         RouteLLM's own checkpoints load with ``load_router``."""
         from routellm_core.checkpoints import format as fmt
         from routellm_core.embeddings.base import check_embedder
-        from routellm_core.embeddings.resolve import resolve_embedder
+        from routellm_core.embeddings.resolve import MAX_EMBEDDING_DIM, checkpoint_embedder, resolve_embedder
 
         folder = fmt.resolve_checkpoint_dir(path)
         config = fmt.read_config(folder)
@@ -394,16 +394,30 @@ class Router(abc.ABC):
         params = dict(params)
         user_embedder = kwargs.pop("embedder", None)
         params.update(kwargs)
+        for key in ("state", "training"):
+            if config.get(key) is not None and not isinstance(config[key], dict):
+                raise CheckpointError(
+                    f"{folder}/{fmt.CONFIG_FILE}: {key!r} must be an object, got {type(config[key]).__name__}; "
+                    "re-save the checkpoint."
+                )
+        stored_dim = None
         if klass.uses_embedder:
             stored = config.get("embedder") or {}
-            if "name" not in stored or "dim" not in stored:
+            if not isinstance(stored, dict) or "name" not in stored or "dim" not in stored:
                 raise CheckpointError(f"{folder}/config.json lacks the embedder name and dim; re-save the checkpoint.")
+            stored_name, stored_dim = stored["name"], stored["dim"]
+            if not isinstance(stored_name, str) or isinstance(stored_dim, bool) or not isinstance(stored_dim, int) \
+                    or not 0 < stored_dim <= MAX_EMBEDDING_DIM:
+                raise CheckpointError(
+                    f"{folder}/config.json: embedder must be {{\"name\": str, \"dim\": int in 1..{MAX_EMBEDDING_DIM}}}, "
+                    f"got {stored!r}; re-save the checkpoint."
+                )
             if user_embedder is not None:
                 emb = resolve_embedder(user_embedder)
-                check_embedder(emb, expected_name=stored["name"], expected_dim=int(stored["dim"]))
+                check_embedder(emb, expected_name=stored_name, expected_dim=stored_dim)
                 params["embedder"] = emb
             else:
-                params["embedder"] = stored["name"]
+                params["embedder"] = checkpoint_embedder(stored_name, stored_dim, f"{folder}/{fmt.CONFIG_FILE}")
         try:
             router = klass(**params)
         except TypeError as exc:
@@ -416,6 +430,14 @@ class Router(abc.ABC):
             router._set_state(config.get("state") or {}, tensors)
         except KeyError as exc:
             raise CheckpointError(f"{folder}/{fmt.WEIGHTS_FILE} lacks tensor {exc}; the checkpoint is incomplete or corrupt.") from exc
+        except CheckpointError as exc:
+            raise CheckpointError(f"{folder}: {exc}") from None
+        input_dim = router._weights_input_dim()
+        if stored_dim is not None and input_dim is not None and input_dim != stored_dim:
+            raise CheckpointError(
+                f"{folder}: the weights take {input_dim}-dim prompt embeddings, but config.json's embedder "
+                f"makes {stored_dim}; the checkpoint is corrupt or was edited, re-save or retrain it."
+            )
         router._load_files(folder)
         cal = config.get("calibration")
         if cal:
@@ -436,6 +458,11 @@ class Router(abc.ABC):
         router.training_info_ = dict(config.get("training") or {})
         router.checkpoint_path_ = str(folder)
         return router
+
+    def _weights_input_dim(self) -> int | None:
+        """The prompt-embedding size the learned weights take (None: none, or not fitted);
+        ``load`` checks it against the checkpoint's embedder."""
+        return None
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """Learned state: JSON-able config extras and named arrays."""
