@@ -82,13 +82,9 @@ def _upstream_message(exc: BaseException) -> str:
 
 
 def earlier_errors(exc: BaseException) -> list[BaseException]:
-    """The errors of the models tried before the one that raised ``exc`` (a fallback): its
-    ``__cause__``, or the exceptions of an exception group there (core's ``Attempts``)."""
-    cause = exc.__cause__
-    if cause is None:
-        return []
-    group = getattr(cause, "exceptions", None)
-    return list(group) if isinstance(group, (list, tuple)) else [cause]
+    """The errors of the models tried before the one that raised ``exc`` (a fallback; core's
+    ``Attempts`` records them as ``earlier_attempt_errors``)."""
+    return list(getattr(exc, "earlier_attempt_errors", ()) or ())
 
 
 def _invalid_answer(exc: BaseException) -> bool:

@@ -483,6 +483,16 @@ class Router(abc.ABC):
         """Model names this router can score (empty: any)."""
         return []
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickles and copies leave out an embedder built from a name (rebuilt on first use)."""
+        state = dict(self.__dict__)
+        if state.get("embedder") is None or isinstance(state.get("embedder"), str):
+            state.pop("_embedder", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(strong_model={self.strong_model!r}, weak_model={self.weak_model!r})"

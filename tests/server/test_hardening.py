@@ -485,3 +485,33 @@ def test_models_endpoint_per_id(routing_server):
 def test_only_ascii_digits_in_model_names(routing_server, name):
     response = post(routing_server, {"model": name, "messages": user(EASY_EXAMPLE)})
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_model_name"
+
+
+# ------------------------------------------------------------------ row 7: a share of 0 is a cap
+#: scores above every calibration prompt of the tiny router (so above the old "share 0" cut-off)
+HARDEST = "Prove that the square root of 2 is irrational using a rigorous argument. Derive the closed form " \
+          "of the integral and prove convergence."
+
+
+@pytest.mark.parametrize("model", ["router-default-0", "router-tiny-share-0", "router-default-share-0.0"])
+def test_share_zero_never_reaches_the_strong_model(routing_server, provider_server, model):
+    from tests.helpers import tiny_router
+
+    router = tiny_router()
+    assert router.score(HARDEST) > router.calibration_quantiles_[-1]
+    oa = client(routing_server.base_url)
+    for prompt in (HARDEST, HARD_EXAMPLE, "1+1=" * 2000):
+        answer = oa.chat.completions.create(model=model, messages=user(prompt))
+        assert answer.model == WEAK and answer.model_extra["routing"]["model"] == "weak"
+    assert set(provider_server.models_called()) == {WEAK}
+
+
+# ------------------------------------------------------------------ row 18: every attempt's error
+def test_server_fallback_error_names_every_attempt(server_factory, provider_server):
+    srv = server_factory(fallback=True)
+    provider_server.fail_model(STRONG, status=503)
+    provider_server.fail_model(WEAK, status=500)
+    with pytest.raises(openai.APIStatusError) as err:
+        client(srv.base_url).chat.completions.create(model=ROUTED, messages=user(HARD_EXAMPLE))
+    assert err.value.status_code == 500 and "HTTP 500" in err.value.message
+    assert "tried before it failed too: 503 upstream_error" in err.value.message
