@@ -60,8 +60,9 @@ def _bad(message: str, field: str | None = None) -> APIError:
 # ------------------------------------------------------------------------------ limits
 def check_limits(body: Any, limits: RequestLimits) -> None:
     """APIError 400 if ``body`` nests deeper than ``max_nesting``, has more than
-    ``max_messages`` messages or more than ``max_content_parts`` content parts in all. One
-    iterative pass that stops at the first excess (no recursion, however deep the body)."""
+    ``max_messages`` messages or more than ``max_content_parts`` content parts in all, or holds
+    a lone surrogate. One iterative pass that stops at the first excess (no recursion, however
+    deep the body)."""
     depth_limit = limits.max_nesting
     stack: list[tuple[Any, int]] = [(body, 1)]
     while stack:
@@ -72,9 +73,12 @@ def check_limits(body: Any, limits: RequestLimits) -> None:
                 "or start the server with a larger --max-nesting."
             )
         if isinstance(node, dict):
-            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, (dict, list)))
-        elif isinstance(node, list):
-            stack.extend((v, depth + 1) for v in node if isinstance(v, (dict, list)))
+            values: Any = node.values()
+            _check_text(node.keys())
+        else:
+            values = node
+        _check_text(values)
+        stack.extend((v, depth + 1) for v in values if isinstance(v, (dict, list)))
     if not isinstance(body, dict):
         return
     messages = body.get("messages")
@@ -93,6 +97,21 @@ def check_limits(body: Any, limits: RequestLimits) -> None:
             f"{limits.max_content_parts}; join text parts, or start the server with a larger --max-content-parts.",
             "messages",
         )
+
+
+def _check_text(values: Any) -> None:
+    """APIError 400 if a string holds a lone surrogate (a JSON ``\\udXXX`` escape without its
+    pair): not Unicode text, so no model or tokenizer can take it."""
+    for v in values:
+        if isinstance(v, str) and not v.isascii():
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise _bad(
+                    f"the request holds text that is not valid Unicode: a lone surrogate {v[exc.start]!r} "
+                    f"(an unpaired \\ud800-\\udfff escape) in {v[max(0, exc.start - 20):exc.start]!r}...; "
+                    "send UTF-8 text."
+                ) from None
 
 
 def check_json_schema(schema: Any, where: str) -> None:
@@ -276,7 +295,7 @@ def validate_body(body: Any) -> ChatBody:
         where = _location(tuple(first["loc"])) if first else ""
         message = first["msg"] if first else str(exc)
         message = message.removeprefix("Value error, ")
-        if where == "model" or (not where and "model" in str(body.get("model"))):
+        if where == "model":
             message = "model is required: a router name such as router-default or router-mf-0.11593"
         field = where or None
         raise _bad(f"{where}: {message}." if where else f"{message}.", field) from None

@@ -515,3 +515,10 @@ def test_server_fallback_error_names_every_attempt(server_factory, provider_serv
         client(srv.base_url).chat.completions.create(model=ROUTED, messages=user(HARD_EXAMPLE))
     assert err.value.status_code == 500 and "HTTP 500" in err.value.message
     assert "tried before it failed too: 503 upstream_error" in err.value.message
+
+
+def test_lone_surrogate_from_the_client_is_400(routing_server):
+    body = b'{"model": "' + ROUTED.encode() + b'", "messages": [{"role": "system", "content": "x \\ud800 y"},' \
+           b' {"role": "user", "content": "hi there, how are you?"}]}'
+    response = post(routing_server, body)
+    assert response.status_code == 400 and "lone surrogate" in response.json()["error"]["message"]
