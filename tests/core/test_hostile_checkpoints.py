@@ -103,7 +103,7 @@ def test_auto_map_refused_by_cli_route_with_no_stdin_prompt(tmp_path: Path) -> N
         env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
     )
     assert proc.returncode != 0
-    assert "auto_map" in proc.stderr and "Traceback" not in proc.stderr
+    assert "never runs checkpoint code" in proc.stderr and "Traceback" not in proc.stderr
     assert "[y/N]" not in proc.stdout + proc.stderr
     assert not (tmp_path / "PWNED").exists()
 
