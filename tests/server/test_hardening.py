@@ -522,3 +522,13 @@ def test_lone_surrogate_from_the_client_is_400(routing_server):
            b' {"role": "user", "content": "hi there, how are you?"}]}'
     response = post(routing_server, body)
     assert response.status_code == 400 and "lone surrogate" in response.json()["error"]["message"]
+
+
+def test_slow_body_gets_408(raw_upstream):
+    srv = raw_server(raw_upstream, read_timeout=0.5)
+    with socket.create_connection(("127.0.0.1", srv.port)) as s:
+        s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n"
+                  b"content-length: 1000\r\n\r\n{\"model\": ")
+        s.settimeout(10)
+        head = s.recv(4096)
+    assert head.startswith(b"HTTP/1.1 408") and b"--read-timeout" in head
