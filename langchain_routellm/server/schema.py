@@ -14,6 +14,7 @@ one cheap pass *before* the models validate it, so a hostile body is refused qui
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union
 
@@ -141,9 +142,54 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
-class _ContentPart(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    type: StrictStr
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class _TextPart(_Part):
+    type: Literal["text"]
+    text: StrictStr
+
+
+class _ImageURL(_Part):
+    url: StrictStr
+    detail: Literal["auto", "low", "high"] | None = None
+
+
+class _ImagePart(_Part):
+    type: Literal["image_url"]
+    image_url: _ImageURL | StrictStr
+
+
+class _InputAudio(_Part):
+    data: StrictStr
+    format: StrictStr
+
+
+class _AudioPart(_Part):
+    type: Literal["input_audio"]
+    input_audio: _InputAudio
+
+
+class _FileRef(_Part):
+    file_data: StrictStr | None = None
+    file_id: StrictStr | None = None
+    filename: StrictStr | None = None
+
+
+class _FilePart(_Part):
+    type: Literal["file"]
+    file: _FileRef
+
+
+class _RefusalPart(_Part):
+    type: Literal["refusal"]
+    refusal: StrictStr
+
+
+_ContentPart = Annotated[
+    Union[_TextPart, _ImagePart, _AudioPart, _FilePart, _RefusalPart], Field(discriminator="type")
+]
 
 
 class _ToolCallFunction(_Strict):
@@ -248,29 +294,22 @@ class ChatBody(_Strict):
             raise ValueError("n must be 1: the routing server returns one choice per request")
         return n
 
-    @model_validator(mode="after")
-    def _tool_choice_names_a_tool(self) -> ChatBody:
-        if isinstance(self.tool_choice, _NamedToolChoice):
-            name = self.tool_choice.function.name
-            if name not in {t.function.name for t in self.tools or ()}:
-                raise ValueError(f"tool_choice names the tool {name!r}, which is not in tools")
-        elif self.tool_choice == "required" and not self.tools:
-            raise ValueError('tool_choice "required" needs tools')
-        return self
 
 
-def _location(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part in ("function-after[_tool_reply()]", "function-after[_tool_choice_names_a_tool()]"):
-            continue
-        elif isinstance(part, str) and (part.startswith(("function-", "list[", "union[", "tagged-union[")) or
-                                        part in ("str", "int", "float", "bool", "none")):
-            continue  # pydantic's names of union branches
-        else:
-            out += f".{'schema' if part == 'schema_' else part}" if out else str(part)
+def _location(loc: tuple[Any, ...], body: Any) -> str:
+    """The path of a pydantic error location in the client's own terms (``messages[2].content``):
+    only the parts that step through the body are kept (pydantic adds the names of union
+    branches and tags), plus a last field name that is missing."""
+    out, node = "", body
+    for i, part in enumerate(loc):
+        key = "schema" if part == "schema_" else part
+        if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+            out, node = out + f"[{key}]", node[key]
+        elif isinstance(node, dict) and isinstance(key, str) and key in node:
+            out, node = f"{out}.{key}" if out else key, node[key]
+        elif i == len(loc) - 1 and isinstance(node, dict) and isinstance(key, str) and key.isidentifier() \
+                and not key.startswith("_"):
+            out = f"{out}.{key}" if out else key  # a required field that is missing
     return out
 
 
@@ -292,13 +331,19 @@ def validate_body(body: Any) -> ChatBody:
         errors = exc.errors(include_url=False)
         # a union reports one error per branch; the most specific (longest) location helps most
         first = max(errors, key=lambda e: len(e["loc"])) if errors else None
-        where = _location(tuple(first["loc"])) if first else ""
+        where = _location(tuple(first["loc"]), body) if first else ""
         message = first["msg"] if first else str(exc)
-        message = message.removeprefix("Value error, ")
+        message = re.sub(r" or instance of _?\w+", "", message.removeprefix("Value error, "))
         if where == "model":
             message = "model is required: a router name such as router-default or router-mf-0.11593"
         field = where or None
         raise _bad(f"{where}: {message}." if where else f"{message}.", field) from None
+    if isinstance(chat.tool_choice, _NamedToolChoice):
+        name = chat.tool_choice.function.name
+        if name not in {t.function.name for t in chat.tools or ()}:
+            raise _bad(f"tool_choice names the tool {name!r}, which is not in tools.", "tool_choice")
+    elif chat.tool_choice == "required" and not chat.tools:
+        raise _bad('tool_choice "required" needs tools.', "tool_choice")
     for i, tool in enumerate(chat.tools or ()):
         if tool.function.parameters is not None:
             check_json_schema(tool.function.parameters, f"tools[{i}].function.parameters")

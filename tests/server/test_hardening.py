@@ -198,6 +198,12 @@ def test_explicit_null_is_not_given(routing_server, provider_server, prompt, ups
         ({"messages": [{"role": "assistant", "content": "x", "tool_calls": [{"function": {}}]},
                        {"role": "user", "content": "hi"}]}, "messages[0].tool_calls[0].function.name"),
         ({"model": 5}, "model"),
+        ({"messages": [{"role": "user", "content": [{"type": "text", "text": 5}]}]}, "messages[0].content[0].text"),
+        ({"messages": [{"role": "user", "content": [{"type": "text"}]}]}, "messages[0].content[0].text"),
+        ({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": 5}]}]},
+         "messages[0].content[0].image_url"),
+        ({"messages": [{"role": "user", "content": [{"type": "banana"}]}]}, "messages[0].content[0]"),
+        ({"messages": [{"role": "user", "content": "hi", "name": 5}]}, "messages[0].name"),
     ],
 )
 def test_bad_fields_get_400_naming_the_field_and_keep_the_connection(routing_server, extra, field):
@@ -206,6 +212,7 @@ def test_bad_fields_get_400_naming_the_field_and_keep_the_connection(routing_ser
         assert response.status_code == 400, response.text
         error = response.json()["error"]
         assert error["type"] == "invalid_request_error" and field in error["message"], error
+        assert "_" + "ImageURL" not in error["message"] and (error["param"] or "").startswith(field.split("[")[0])
         assert "Traceback" not in response.text and response.headers.get("connection") != "close"
         # the same keep-alive connection serves the next request
         again = post(routing_server, {"model": ROUTED, "messages": user(EASY_EXAMPLE)}, http)
