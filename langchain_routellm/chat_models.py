@@ -30,6 +30,9 @@ Where LangChain's own machinery is not enough (each kept for a behaviour a test 
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any, cast
 
@@ -222,6 +225,40 @@ class RoutedChatModel(BaseChatModel):
         self._policy = RoutingPolicy.build(
             self.router, threshold=self.threshold, strong_fraction=self.strong_fraction, online=self.online, **multi
         )
+
+    # ------------------------------------------------------------------ copies
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickles keep the fields and the policy (its router included); the sticky-run memory
+        is per object and starts empty on load."""
+        state = super().__getstate__()
+        state["__pydantic_private__"] = {"_policy": self._policy}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        self._sticky_runs = StickyRoutes(_STICKY_MAX_BYTES)
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        for label, member in self._members().items():
+            try:
+                pickle.dumps(member, protocol)
+            except Exception as exc:  # noqa: BLE001 - any reason a member cannot be pickled
+                raise TypeError(
+                    f"this RoutedChatModel cannot be pickled because its {label!r} model "
+                    f"({type(member).__name__}) cannot be ({type(exc).__name__}: {exc}); copy.deepcopy works "
+                    "(it shares the chat models), or pickle the settings and build it again."
+                ) from None
+        return super().__reduce_ex__(protocol)
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> RoutedChatModel:
+        """A deep copy shares the chat models and the router (clients and read-only weights) and
+        copies its own settings and the policy, its online state included."""
+        memo = {} if memo is None else memo
+        for shared in (self._policy.router, *self._members().values()):
+            memo.setdefault(id(shared), shared)
+        clone = type(self).__new__(type(self))
+        clone.__setstate__(copy.deepcopy(self.__getstate__(), memo))
+        return clone
 
     # ------------------------------------------------------------------ identity
     @property

@@ -29,6 +29,8 @@ its handlers that the chosen LLM's manager lacks; and acquires its own rate limi
 
 from __future__ import annotations
 
+import copy
+
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
@@ -44,7 +46,7 @@ from llama_index.core.base.llms.types import (
     LLMMetadata,
     MessageRole,
 )
-from llama_index.core.bridge.pydantic import Field, PrivateAttr, SerializeAsAny
+from llama_index.core.bridge.pydantic import BaseModel, Field, PrivateAttr, SerializeAsAny
 from llama_index.core.callbacks import CallbackManager, EventPayload
 from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.llms.function_calling import FunctionCallingLLM
@@ -131,6 +133,8 @@ class RoutedLLM(FunctionCallingLLM):
     )
 
     _policy: RoutingPolicy = PrivateAttr()
+    #: ``threshold`` as the policy was built with it (a later change is followed, or refused)
+    _built_threshold: float = PrivateAttr(default=0.5)
 
     def __init__(
         self,
@@ -208,18 +212,50 @@ class RoutedLLM(FunctionCallingLLM):
             **kwargs,
         )
         self._policy = policy
+        self._built_threshold = self.threshold
 
     @classmethod
     def class_name(cls) -> str:
         return "RoutedLLM"
 
+    # ------------------------------------------------------------------ copies
+    def __getstate__(self) -> Dict[str, Any]:
+        """Pickles keep the fields and the policy (its router included)."""
+        state = super().__getstate__()
+        state["__pydantic_private__"] = {**(state.get("__pydantic_private__") or {}), "_policy": self._policy}
+        return state
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        # LlamaIndex's BaseComponent calls __init__(**fields) here, which would rebuild the policy
+        # from the router's *name* (another router for a folder or a Router object): restore the
+        # fields and the policy as they were instead
+        if "_policy" not in (state.get("__pydantic_private__") or {}):
+            raise TypeError("this RoutedLLM pickle holds no routing policy; pickle it again with this version.")
+        BaseModel.__setstate__(self, state)
+
+    def __deepcopy__(self, memo: Optional[Dict[int, Any]] = None) -> "RoutedLLM":
+        """A deep copy shares the LLMs and the router (clients and read-only weights) and copies
+        its own settings and the policy, its online state included."""
+        memo = {} if memo is None else memo
+        for shared in (self._policy.router, *self._members().values(), self.callback_manager):
+            memo.setdefault(id(shared), shared)
+        clone = type(self).__new__(type(self))
+        clone.__setstate__(copy.deepcopy(self.__getstate__(), memo))
+        return clone
+
     @property
     def policy(self) -> RoutingPolicy:
         """The routellm_core policy that makes every decision (two models, not online: follows
         ``self.threshold`` if it is changed after construction)."""
-        fixed = self._policy.candidates is None and self._policy.online is None
-        if fixed and self.threshold != self._policy.threshold:
+        if self.threshold != self._built_threshold:
+            if self._policy.candidates is not None or self._policy.online is not None:
+                raise ConfigError(
+                    f"threshold was set to {self.threshold!r}, but this RoutedLLM "
+                    f"{'routes among llms=' if self._policy.candidates is not None else 'moves its cut-off online'}, "
+                    "where one threshold means nothing; build a new RoutedLLM with thresholds=[...], shares= or budget=."
+                )
             self._policy = self._policy.with_threshold(self.threshold)
+            self._built_threshold = self.threshold
             self.strong_fraction = None
         return self._policy
 

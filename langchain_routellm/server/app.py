@@ -36,10 +36,63 @@ from langchain_routellm.server.openai_format import (
     parse_chat_request,
     routing_headers,
 )
+from langchain_routellm.server.schema import RequestLimits
 
 _END = object()
+#: put in a stream's queue when the server's graceful shutdown time is up
+_CLOSING = object()
 #: chunks a stream may read ahead of a slow client
 _STREAM_BUFFER = 32
+#: request bodies larger than this are decoded and checked in a worker thread, so that no
+#: client can hold the event loop (and every other request, /health too) with a big body
+INLINE_PARSE_BYTES = 64 * 1024
+#: seconds before the graceful-shutdown deadline at which open streams are ended (with an
+#: error event), so that they end cleanly before uvicorn cancels them
+_CLOSE_MARGIN = 1.0
+#: HTTP status logged for a request whose client went away before the answer (nginx's)
+CLIENT_CLOSED = 499
+
+
+class _ClientGone(Exception):
+    """The client closed the connection before its answer was ready."""
+
+
+class _Unencodable(Exception):
+    """An upstream answer holds text that is not valid Unicode (a lone surrogate)."""
+
+
+def _encode(text: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _Unencodable() from None
+
+
+def _invalid_unicode() -> APIError:
+    return APIError(
+        502,
+        "the upstream model's answer holds text that is not valid Unicode (a lone surrogate); the request "
+        "was fine, retry it.",
+        code="upstream_invalid_response",
+    )
+
+
+def _closing_error() -> APIError:
+    return APIError(
+        503,
+        "the server is shutting down and its --graceful-timeout is up, so this stream was ended early; "
+        "retry the request.",
+        code="server_shutting_down",
+        type="server_error",
+    )
+
+
+async def _disconnected(request: Request) -> None:
+    """Returns when the client closes the connection (its body has been read already)."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            return
 
 
 def _sse(payload: Any) -> str:
@@ -48,6 +101,12 @@ def _sse(payload: Any) -> str:
 
 def error_response(error: APIError) -> JSONResponse:
     return JSONResponse(error.body(), status_code=error.status)
+
+
+def _json_bytes(payload: Any) -> bytes:
+    """``payload`` as UTF-8 JSON (as JSONResponse renders it); ``_Unencodable`` for text that is
+    not valid Unicode."""
+    return _encode(json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":")))
 
 
 class _CleanupStreamingResponse(StreamingResponse):
@@ -83,7 +142,31 @@ class RoutingServer:
     def __init__(self, settings: ServerSettings) -> None:
         self.settings = settings
         self.models = RoutedModels(settings)
+        self.limits = RequestLimits(
+            max_messages=settings.max_messages,
+            max_content_parts=settings.max_content_parts,
+            max_nesting=settings.max_nesting,
+        )
         self.in_flight = 0
+        #: set when the graceful-shutdown time is up: open streams end with an error event
+        self.closing = False
+        self._streams: set[asyncio.Queue[Any]] = set()
+
+    def begin_shutdown(self, graceful_timeout: float | None) -> None:
+        """Called as the server starts its graceful shutdown: open streams get until
+        ``graceful_timeout`` (less a margin), then end with an error event and ``[DONE]``."""
+        if graceful_timeout is None:
+            return
+        delay = max(0.0, float(graceful_timeout) - min(_CLOSE_MARGIN, float(graceful_timeout) / 4))
+        asyncio.get_running_loop().call_later(delay, self._close_streams)
+
+    def _close_streams(self) -> None:
+        self.closing = True
+        for queue in list(self._streams):
+            try:
+                queue.put_nowait(_CLOSING)
+            except asyncio.QueueFull:
+                pass  # its reader is not waiting; it sees ``closing`` after the items queued
 
     # ------------------------------------------------------------------ checks
     def _authorize(self, request: Request) -> None:
@@ -99,7 +182,7 @@ class RoutingServer:
                 code="invalid_api_key",
             )
 
-    async def _read_json(self, request: Request) -> Any:
+    async def _read_body(self, request: Request) -> bytes:
         limit = self.settings.max_request_bytes
         too_large = APIError(
             413,
@@ -110,20 +193,66 @@ class RoutingServer:
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             raise too_large
-        parts, size = [], 0
-        async for part in request.stream():
-            size += len(part)
-            if size > limit:
-                raise too_large
-            parts.append(part)
+
+        async def read() -> bytes:
+            parts, size = [], 0
+            async for part in request.stream():
+                size += len(part)
+                if size > limit:
+                    raise too_large
+                parts.append(part)
+            return b"".join(parts)
+
         try:
-            return json.loads(b"".join(parts))
+            return await asyncio.wait_for(read(), self.settings.read_timeout)
+        except asyncio.TimeoutError:
+            raise APIError(
+                408,
+                f"the request body did not arrive within {self.settings.read_timeout:g} s (--read-timeout).",
+                code="request_timeout",
+            ) from None
+
+    def _parse(self, raw: bytes) -> ChatRequest:
+        """Decode and check a body (CPU work: in a worker thread for large bodies)."""
+        try:
+            body = json.loads(raw)
+        except RecursionError:
+            raise APIError(
+                400,
+                f"the request nests objects and arrays more than {self.limits.max_nesting} levels deep; "
+                "flatten it, or start the server with a larger --max-nesting.",
+                code="invalid_request",
+            ) from None
         except ValueError as exc:
             raise APIError(400, f"the request body is not valid JSON: {exc}", code="invalid_json") from None
+        return parse_chat_request(body, self.limits)
+
+    async def _until_answered(self, request: Request, work: Any) -> Any:
+        """``await work`` unless the client goes away first (then the work is cancelled, so a
+        paid upstream call stops, and ``_ClientGone`` is raised) or ``timeout`` passes (504)."""
+        task = asyncio.ensure_future(work)
+        watch = asyncio.ensure_future(_disconnected(request))
+        try:
+            done, _ = await asyncio.wait(
+                (task, watch), timeout=self.settings.timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+        except BaseException:
+            task.cancel()
+            raise
+        finally:
+            watch.cancel()
+        if task in done:
+            return task.result()
+        task.cancel()
+        if watch in done:
+            raise _ClientGone()
+        raise TimeoutError()
 
     async def _take(self, queue: asyncio.Queue[Any]) -> list[Any]:
         """The next items of a stream: one awaited (504 after ``timeout``), plus any already
         there, so a burst of chunks goes out in one write. Ends at ``_END`` or an error."""
+        if self.closing:
+            return [_CLOSING]
         if queue.empty():
             try:
                 items = [await asyncio.wait_for(queue.get(), self.settings.timeout)]
@@ -138,68 +267,102 @@ class RoutingServer:
     # ------------------------------------------------------------------ endpoints
     async def chat_completions(self, request: Request) -> Response:
         self._authorize(request)
-        chat = parse_chat_request(await self._read_json(request))
+        raw = await self._read_body(request)
+        if len(raw) > INLINE_PARSE_BYTES:
+            chat = await asyncio.to_thread(self._parse, raw)
+        else:
+            chat = self._parse(raw)
+        try:
+            model = await self.models.for_request(chat)
+        except APIError:
+            raise
+        except Exception as exc:
+            raise to_api_error(exc) from exc
         completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
         self.in_flight += 1
         streaming = False
         try:
-            model = await self.models.for_request(chat)
             if chat.stream:
                 response = await self._stream(
-                    model.astream(chat.messages, **chat.call_kwargs), chat, completion_id, created
+                    request, model.astream(chat.messages, **chat.call_kwargs), chat, completion_id, created
                 )
                 streaming = True  # the response's cleanup counts it out
                 return response
-            message = await asyncio.wait_for(
-                model.ainvoke(chat.messages, **chat.call_kwargs), self.settings.timeout
-            )
+            message = await self._until_answered(request, model.ainvoke(chat.messages, **chat.call_kwargs))
+            body = completion_body(message, completion_id=completion_id, created=created)
+            content = _json_bytes(body)
+        except _ClientGone:
+            return Response(status_code=CLIENT_CLOSED)
+        except _Unencodable:
+            raise _invalid_unicode() from None
+        except APIError:
+            raise
         except Exception as exc:
-            raise to_api_error(exc) from exc
+            raise to_api_error(exc, upstream=True) from exc
         finally:
             if not streaming:
                 self.in_flight -= 1
-        body = completion_body(message, completion_id=completion_id, created=created)
-        return JSONResponse(body, headers=routing_headers(body["routing"]))
+        return Response(
+            content, media_type="application/json", headers=routing_headers(body["routing"])
+        )
 
     async def _stream(
-        self, stream: AsyncIterator[AIMessageChunk], chat: ChatRequest, completion_id: str, created: int
+        self,
+        request: Request,
+        stream: AsyncIterator[AIMessageChunk],
+        chat: ChatRequest,
+        completion_id: str,
+        created: int,
     ) -> Response:
         queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=_STREAM_BUFFER)
         pump = asyncio.ensure_future(_pump(stream, queue))
         try:
-            items = await self._take(queue)
+            items = await self._until_answered(request, self._take(queue))
+            if items[0] is _CLOSING:
+                raise _closing_error()
             if isinstance(items[0], BaseException):
                 raise items[0]
+            translator = StreamTranslator(completion_id, created, chat.include_usage)
+            first_chunk = items[0] is not _END
+            head = "".join(_sse(payload) for payload in translator.translate(items[0])) if first_chunk else ""
+            _encode(head)
         except BaseException:
             pump.cancel()
             raise
-        translator = StreamTranslator(completion_id, created, chat.include_usage)
-        first_chunk = items[0] is not _END
-        head = "".join(_sse(payload) for payload in translator.translate(items[0])) if first_chunk else ""
+        self._streams.add(queue)
 
-        async def events() -> AsyncIterator[str]:
+        async def events() -> AsyncIterator[bytes]:
             pending, out = items[1:] if first_chunk else items, head
             try:
                 while True:
                     for item in pending:
                         if item is _END:
-                            yield (
+                            yield _encode(
                                 out
                                 + "".join(_sse(payload) for payload in translator.finish())
                                 + "data: [DONE]\n\n"
                             )
                             return
+                        if item is _CLOSING:
+                            raise _closing_error()
                         if isinstance(item, BaseException):
                             raise item
                         out += "".join(_sse(payload) for payload in translator.translate(item))
                     if out:
-                        yield out
+                        yield _encode(out)
                     pending, out = await self._take(queue), ""
+            except _Unencodable:
+                yield (_sse(_invalid_unicode().body()) + "data: [DONE]\n\n").encode()
             except Exception as exc:  # noqa: BLE001 - the status line is sent: report in-band
-                yield out + _sse(to_api_error(exc).body())
+                error = to_api_error(exc, upstream=True)
+                try:
+                    yield _encode(out) + (_sse(error.body()) + "data: [DONE]\n\n").encode()
+                except _Unencodable:
+                    yield (_sse(error.body()) + "data: [DONE]\n\n").encode()
 
         def cleanup() -> None:
             pump.cancel()
+            self._streams.discard(queue)
             self.in_flight -= 1
 
         return _CleanupStreamingResponse(
@@ -211,14 +374,21 @@ class RoutingServer:
 
     async def list_models(self, request: Request) -> Response:
         self._authorize(request)
-        data = [
-            {"id": name, "object": "model", "created": 0, "owned_by": "routellm"}
-            for name in self.models.names()
-        ]
-        return JSONResponse({"object": "list", "data": data})
+        return JSONResponse({"object": "list", "data": [_model_entry(name) for name in self.models.names()]})
+
+    async def get_model(self, request: Request) -> Response:
+        """``GET /v1/models/{id}``: a model name this server takes (listed or with a number)."""
+        self._authorize(request)
+        name = request.path_params["model"]
+        self.models.check_name(name)  # APIError 404/400 for a name it does not take
+        return JSONResponse(_model_entry(name))
 
     async def health(self, request: Request) -> Response:
         return JSONResponse({"status": "ok", "in_flight": self.in_flight})
+
+
+def _model_entry(name: str) -> dict[str, Any]:
+    return {"id": name, "object": "model", "created": 0, "owned_by": "routellm"}
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
@@ -241,6 +411,7 @@ def create_app(settings: ServerSettings) -> Starlette:
         routes=[
             Route("/v1/chat/completions", server.chat_completions, methods=["POST"]),
             Route("/v1/models", server.list_models, methods=["GET"]),
+            Route("/v1/models/{model:path}", server.get_model, methods=["GET"]),
             Route("/health", server.health, methods=["GET"]),
         ],
         exception_handlers={APIError: _api_error, HTTPException: _http_error, Exception: _api_error},

@@ -5,6 +5,7 @@ the server's own dependencies load when the command runs."""
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from typing import Any
@@ -100,7 +101,41 @@ def register(subparsers: Any) -> None:
         "--graceful-timeout",
         type=int,
         default=defaults.GRACEFUL_TIMEOUT,
-        help=f"on SIGINT/SIGTERM, seconds open requests get to finish (default: {defaults.GRACEFUL_TIMEOUT})",
+        help=f"on SIGINT/SIGTERM, seconds open requests get to finish; streams still open then end "
+        f"with an error event (default: {defaults.GRACEFUL_TIMEOUT})",
+    )
+    limits = p.add_argument_group(
+        "limits", "what one client may take (defaults are safe for a public port; see docs/server.md)"
+    )
+    limits.add_argument(
+        "--max-messages", type=int, default=defaults.MAX_MESSAGES,
+        help=f"messages in one request; more get 400 (default: {defaults.MAX_MESSAGES})",
+    )
+    limits.add_argument(
+        "--max-content-parts", type=int, default=defaults.MAX_CONTENT_PARTS,
+        help=f"content parts in all the messages of one request; more get 400 (default: {defaults.MAX_CONTENT_PARTS})",
+    )
+    limits.add_argument(
+        "--max-nesting", type=int, default=defaults.MAX_NESTING,
+        help=f"nesting depth of a request body's objects and arrays; deeper gets 400 (default: {defaults.MAX_NESTING})",
+    )
+    limits.add_argument(
+        "--read-timeout", type=float, default=defaults.READ_TIMEOUT,
+        help="seconds a client may take to send a request's headers (then the connection is closed), and "
+        f"again its body (then 408) (default: {defaults.READ_TIMEOUT:g})",
+    )
+    limits.add_argument(
+        "--keep-alive-timeout", type=float, default=defaults.KEEP_ALIVE_TIMEOUT,
+        help=f"seconds an idle keep-alive connection stays open (default: {defaults.KEEP_ALIVE_TIMEOUT:g})",
+    )
+    limits.add_argument(
+        "--max-concurrency", type=int, default=defaults.MAX_CONCURRENCY,
+        help="open connections and requests at once; more get 503 at once "
+        f"(default: {defaults.MAX_CONCURRENCY})",
+    )
+    limits.add_argument(
+        "--max-header-bytes", type=int, default=defaults.MAX_HEADER_BYTES,
+        help=f"bytes of a request's line and headers; more close the connection (default: {defaults.MAX_HEADER_BYTES})",
     )
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
                    help="uvicorn's log level (default: info)")
@@ -118,6 +153,28 @@ def _require_serve_extra() -> None:
         ) from None
 
 
+def check_connection_args(args: argparse.Namespace) -> dict[str, Any]:
+    """The connection options of the command line, checked (ConfigError: one line, before
+    anything loads); ServerSettings checks the others."""
+    if not 0 <= args.port <= 65535:
+        raise ConfigError(f"--port must be in 0..65535, got {args.port}.")
+    if args.graceful_timeout < 0:
+        raise ConfigError(f"--graceful-timeout must be >= 0 seconds, got {args.graceful_timeout}.")
+    keep_alive = args.keep_alive_timeout
+    if not math.isfinite(keep_alive) or keep_alive <= 0:
+        raise ConfigError(f"--keep-alive-timeout must be a finite number of seconds > 0, got {keep_alive!r}.")
+    if args.max_concurrency < 1:
+        raise ConfigError(f"--max-concurrency must be >= 1, got {args.max_concurrency}.")
+    if args.max_header_bytes < 1024:
+        raise ConfigError(f"--max-header-bytes must be >= 1024, got {args.max_header_bytes}.")
+    return {
+        "graceful_timeout": args.graceful_timeout,
+        "keep_alive_timeout": keep_alive,
+        "max_concurrency": args.max_concurrency,
+        "max_header_bytes": args.max_header_bytes,
+    }
+
+
 def run(args: argparse.Namespace) -> int:
     """Build the app from the arguments and serve until SIGINT/SIGTERM."""
     _require_serve_extra()
@@ -125,6 +182,7 @@ def run(args: argparse.Namespace) -> int:
     from langchain_routellm.server.models import ServerSettings
     from langchain_routellm.server.runner import serve
 
+    connection = check_connection_args(args)
     settings = ServerSettings(
         strong=args.strong,
         weak=args.weak,
@@ -136,6 +194,10 @@ def run(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         max_retries=args.max_retries,
         max_request_bytes=args.max_request_bytes,
+        max_messages=args.max_messages,
+        max_content_parts=args.max_content_parts,
+        max_nesting=args.max_nesting,
+        read_timeout=args.read_timeout,
     )
     app = create_app(settings)
     models = app.state.server.models
@@ -144,5 +206,5 @@ def run(args: argparse.Namespace) -> int:
         f"auth={'bearer key' if settings.api_key else 'none'} on http://{args.host}:{args.port}/v1",
         file=sys.stderr,
     )
-    serve(app, args.host, args.port, graceful_timeout=args.graceful_timeout, log_level=args.log_level)
+    serve(app, args.host, args.port, log_level=args.log_level, read_timeout=settings.read_timeout, **connection)
     return 0

@@ -12,3 +12,17 @@ MAX_REQUEST_BYTES = 4 * 1024 * 1024
 GRACEFUL_TIMEOUT = 30
 #: environment variable holding the bearer key clients must send
 API_KEY_ENV = "ROUTELLM_SERVER_API_KEY"
+#: seconds a client may take to send a request's line and headers, and again its body
+READ_TIMEOUT = 15.0
+#: seconds an idle keep-alive connection stays open
+KEEP_ALIVE_TIMEOUT = 5.0
+#: open connections + requests at once; more get 503 at once (uvicorn's limit_concurrency)
+MAX_CONCURRENCY = 512
+#: bytes of a request's line and headers
+MAX_HEADER_BYTES = 64 * 1024
+#: messages in one request
+MAX_MESSAGES = 1000
+#: content parts (text, image, ...) in all the messages of one request
+MAX_CONTENT_PARTS = 1000
+#: nesting depth of objects and arrays in a request body
+MAX_NESTING = 64

@@ -5,13 +5,17 @@ Every error the server returns has the body OpenAI clients parse::
     {"error": {"message": "...", "type": "rate_limit_error", "param": null, "code": "rate_limit_exceeded"}}
 
 An upstream's HTTP status is passed on (429 stays 429, 500 stays 500), except 401/403: those
-mean the *server's* provider key was refused, so the client gets 502 rather than a hint that its
-own key is wrong. Timeouts become 504, unreachable upstreams 502.
+mean the *server's* provider key was refused, so the client gets 502 with a generic message
+(provider bodies may quote parts of the key; the details go to the server log only). Timeouts
+become 504, unreachable upstreams and answers that are not a valid completion (not JSON, empty,
+the wrong shape, invalid Unicode) 502.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 from typing import Any
 
 from routellm_core.errors import ConfigError, InvalidPromptError, RouteLLMError
@@ -30,24 +34,33 @@ ERROR_TYPES = {
     504: "timeout_error",
 }
 _MESSAGE_LIMIT = 500
+#: where upstream error details that clients do not see (auth failures) are logged
+log = logging.getLogger("routellm.serve")
 
 
 class APIError(Exception):
     """An error response: HTTP ``status`` plus an OpenAI-style body."""
 
     def __init__(
-        self, status: int, message: str, *, code: str | None = None, type: str | None = None
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        type: str | None = None,
+        param: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.code = code
+        self.param = param
         self.type = type or ERROR_TYPES.get(
             status, "server_error" if status >= 500 else "invalid_request_error"
         )
 
     def body(self) -> dict[str, Any]:
-        return {"error": {"message": self.message, "type": self.type, "param": None, "code": self.code}}
+        return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
 
 
 def _status_of(exc: BaseException) -> int | None:
@@ -68,8 +81,34 @@ def _upstream_message(exc: BaseException) -> str:
     return str(text)[:_MESSAGE_LIMIT]
 
 
-def to_api_error(exc: BaseException) -> APIError:
-    """The error response for an exception raised while routing or calling an upstream."""
+def earlier_errors(exc: BaseException) -> list[BaseException]:
+    """The errors of the models tried before the one that raised ``exc`` (a fallback; core's
+    ``Attempts`` records them as ``earlier_attempt_errors``)."""
+    return list(getattr(exc, "earlier_attempt_errors", ()) or ())
+
+
+def _invalid_answer(exc: BaseException) -> bool:
+    """Whether ``exc``, raised by an upstream call, says its answer could not be read (not JSON,
+    empty, the wrong shape) rather than that the request was wrong."""
+    if isinstance(exc, (json.JSONDecodeError, UnicodeError, KeyError, IndexError, AttributeError, TypeError)):
+        return True
+    return isinstance(exc, ValueError) and "response" in str(exc).lower()
+
+
+def to_api_error(exc: BaseException, *, upstream: bool = False) -> APIError:
+    """The error response for an exception raised while routing or calling an upstream
+    (``upstream``: raised by the upstream call itself, after the request was accepted)."""
+    error = _to_api_error(exc, upstream=upstream)
+    earlier = earlier_errors(exc) if upstream or not isinstance(exc, APIError) else []
+    if earlier:
+        summary = "; ".join(
+            f"{_to_api_error(e, upstream=True).status} {_to_api_error(e, upstream=True).code}" for e in earlier
+        )
+        error.message += f" (the models tried before it failed too: {summary})"
+    return error
+
+
+def _to_api_error(exc: BaseException, *, upstream: bool = False) -> APIError:
     if isinstance(exc, APIError):
         return exc
     if isinstance(exc, (InvalidPromptError, ConfigError)):
@@ -84,10 +123,12 @@ def to_api_error(exc: BaseException) -> APIError:
         )
     status = _status_of(exc)
     if status in (401, 403):
+        # provider error bodies may quote parts of the server's key: the client gets none of it
+        log.warning("upstream refused the provider credentials (HTTP %s): %s", status, _upstream_message(exc))
         return APIError(
             502,
-            f"the upstream model refused the server's provider credentials ({status}): "
-            f"{_upstream_message(exc)}",
+            f"the upstream model refused this server's provider credentials (HTTP {status}); the server's "
+            "operator should check its provider key (details are in the server log).",
             code="upstream_authentication_failed",
         )
     if status is not None:
@@ -101,6 +142,14 @@ def to_api_error(exc: BaseException) -> APIError:
             502,
             f"the connection to the upstream model failed: {_upstream_message(exc)}",
             code="upstream_connection_error",
+        )
+    if upstream and _invalid_answer(exc):
+        log.warning("upstream answer could not be read: %s: %s", type(exc).__name__, _upstream_message(exc))
+        return APIError(
+            502,
+            f"the upstream model's answer is not a valid chat completion ({type(exc).__name__}: "
+            f"{_upstream_message(exc)[:200]}); the request was fine, retry it.",
+            code="upstream_invalid_response",
         )
     if isinstance(exc, (ValueError, TypeError, NotImplementedError)):
         # LangChain's own validation of a request (e.g. a tool the provider cannot take)

@@ -29,7 +29,9 @@ PREFIX = "router-"
 DEFAULT = "default"
 SHARE = "share"
 ROUTER_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_NUMBER = re.compile(r"^(\d+(\.\d*)?|\.\d+)$")
+#: ASCII digits only (``\d`` also takes other scripts' digits, which float() reads); \Z, not $,
+#: so that a trailing newline is not accepted
+_NUMBER = re.compile(r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)\Z")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ tools and ``response_format`` to both upstreams with their own ``bind_tools`` an
 from __future__ import annotations
 
 import inspect
+import math
 import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -67,6 +68,43 @@ class ServerSettings:
     timeout: float | None = defaults.TIMEOUT
     max_retries: int | None = None
     max_request_bytes: int = defaults.MAX_REQUEST_BYTES
+    max_messages: int = defaults.MAX_MESSAGES
+    max_content_parts: int = defaults.MAX_CONTENT_PARTS
+    max_nesting: int = defaults.MAX_NESTING
+    read_timeout: float = defaults.READ_TIMEOUT
+
+    def __post_init__(self) -> None:
+        """Every number checked now, so a bad flag stops the server at start (one line)."""
+        if self.timeout is not None:
+            self.timeout = _positive("timeout", self.timeout)
+        self.read_timeout = _positive("read_timeout", self.read_timeout)
+        if self.max_retries is not None:
+            self.max_retries = _count("max_retries", self.max_retries, minimum=0)
+        self.max_request_bytes = _count("max_request_bytes", self.max_request_bytes, minimum=1024)
+        self.max_messages = _count("max_messages", self.max_messages)
+        self.max_content_parts = _count("max_content_parts", self.max_content_parts)
+        self.max_nesting = _count("max_nesting", self.max_nesting, minimum=4, maximum=500)
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _positive(name: str, value: Any) -> float:
+    """A finite number of seconds > 0 (ConfigError naming the flag otherwise)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"{_flag(name)} must be a finite number of seconds > 0, got {value!r}.")
+    return float(value)
+
+
+def _count(name: str, value: Any, *, minimum: int = 1, maximum: int | None = None) -> int:
+    """An integer in [minimum, maximum] (ConfigError naming the flag otherwise)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum or (
+        maximum is not None and value > maximum
+    ):
+        upper = f" and <= {maximum}" if maximum is not None else ""
+        raise ConfigError(f"{_flag(name)} must be an integer >= {minimum}{upper}, got {value!r}.")
+    return value
 
 
 def upstream_model(spec: str | BaseChatModel, *, max_retries: int | None = None) -> BaseChatModel:
@@ -169,6 +207,10 @@ class RoutedModels:
 
     def upstream_names(self) -> dict[str, str]:
         return {"strong": messages.model_name(self.strong), "weak": messages.model_name(self.weak)}
+
+    def check_name(self, model_name: str) -> None:
+        """APIError 404/400 unless ``model_name`` is a name this server takes."""
+        self.routed(model_name)
 
     def routed(self, model_name: str) -> RoutedChatModel:
         """The RoutedChatModel a model name asks for (APIError 404/400 for a bad name)."""

@@ -26,9 +26,8 @@ from langchain_core.messages.ai import UsageMetadata, add_usage
 from routellm_core.routing.metadata import ROUTING_KEY
 
 from langchain_routellm.server.errors import APIError
+from langchain_routellm.server.schema import RequestLimits, check_limits, validate_body
 
-#: request fields passed to the chosen upstream unchanged (every LangChain provider takes them)
-SAMPLING_FIELDS = ("temperature", "top_p")
 #: OpenAI tool_choice strings -> LangChain's provider-neutral ones (each model's bind_tools
 #: translates those into its own API's format)
 _TOOL_CHOICE = {"auto": "auto", "required": "any"}
@@ -113,69 +112,39 @@ def to_langchain_message(raw: Any, i: int) -> BaseMessage:
     raise _bad(f"{where}.role is {role!r}; use system, developer, user, assistant or tool.")
 
 
-def _tool_choice(raw: Any) -> str | None:
-    """OpenAI tool_choice as LangChain's: "auto", "any" (some tool), a tool name, or "none"."""
-    if raw is None or raw == "none":
-        return raw
-    if isinstance(raw, str) and raw in _TOOL_CHOICE:
-        return _TOOL_CHOICE[raw]
-    if isinstance(raw, dict) and isinstance((raw.get("function") or {}).get("name"), str):
-        return raw["function"]["name"]
-    raise _bad(
-        'tool_choice must be "auto", "none", "required" or {"type": "function", "function": {"name": ...}}.'
-    )
-
-
-def _response_format(raw: Any) -> dict[str, Any] | None:
-    if raw is None or (isinstance(raw, dict) and raw.get("type") == "text"):
-        return None
-    if isinstance(raw, dict) and raw.get("type") == "json_object":
-        return raw
-    if (
-        isinstance(raw, dict)
-        and raw.get("type") == "json_schema"
-        and isinstance((raw.get("json_schema") or {}).get("schema"), dict)
-    ):
-        return raw
-    raise _bad(
-        'response_format must be {"type": "text"}, {"type": "json_object"} or '
-        '{"type": "json_schema", "json_schema": {"name": ..., "schema": {...}}}.'
-    )
-
-
-def parse_chat_request(body: Any) -> ChatRequest:
-    """The ChatRequest in a decoded JSON body; APIError 400 naming the field that is wrong."""
-    if not isinstance(body, dict):
-        raise _bad("the request body must be a JSON object.")
-    model = body.get("model")
-    if not isinstance(model, str) or not model:
-        raise _bad("model is required: a router name such as router-default or router-mf-0.11593.")
-    raw_messages = body.get("messages")
-    if not isinstance(raw_messages, list) or not raw_messages:
-        raise _bad("messages must be a non-empty list.")
-    if body.get("n") not in (None, 1):
-        raise _bad("n must be 1: the routing server returns one choice per request.")
-    call_kwargs = {k: body[k] for k in SAMPLING_FIELDS if body.get(k) is not None}
-    max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
+def parse_chat_request(body: Any, limits: RequestLimits | None = None) -> ChatRequest:
+    """The ChatRequest in a decoded JSON body: its size checked against ``limits``, every field
+    by the one schema (``schema.ChatBody``); APIError 400 naming the field that is wrong. An
+    explicit ``null`` is the same as a field left out."""
+    check_limits(body, limits or RequestLimits())
+    chat = validate_body(body)
+    call_kwargs: dict[str, Any] = {}
+    if chat.temperature is not None:
+        call_kwargs["temperature"] = chat.temperature
+    if chat.top_p is not None:
+        call_kwargs["top_p"] = chat.top_p
+    max_tokens = chat.max_completion_tokens if chat.max_completion_tokens is not None else chat.max_tokens
     if max_tokens is not None:
         call_kwargs["max_tokens"] = max_tokens
-    stop = body.get("stop")
-    if stop is not None:
-        call_kwargs["stop"] = [stop] if isinstance(stop, str) else list(stop)
-    tools = body.get("tools") or []
-    if not isinstance(tools, list) or not all(
-        isinstance(t, dict) and t.get("type") == "function" for t in tools
-    ):
-        raise _bad('tools must be a list of {"type": "function", "function": {...}} objects.')
+    if chat.stop is not None:
+        call_kwargs["stop"] = [chat.stop] if isinstance(chat.stop, str) else list(chat.stop)
+    choice = chat.tool_choice
+    if choice is None or isinstance(choice, str):
+        tool_choice = _TOOL_CHOICE.get(choice, choice) if choice is not None else None
+    else:
+        tool_choice = choice.function.name
+    response_format = body.get("response_format")
+    if response_format is not None and response_format.get("type") == "text":
+        response_format = None
     return ChatRequest(
-        model=model,
-        messages=[to_langchain_message(m, i) for i, m in enumerate(raw_messages)],
-        stream=bool(body.get("stream")),
-        include_usage=bool((body.get("stream_options") or {}).get("include_usage")),
+        model=chat.model,
+        messages=[to_langchain_message(m, i) for i, m in enumerate(body["messages"])],
+        stream=bool(chat.stream),
+        include_usage=bool(chat.stream_options and chat.stream_options.include_usage),
         call_kwargs=call_kwargs,
-        tools=tools,
-        tool_choice=_tool_choice(body.get("tool_choice")),
-        response_format=_response_format(body.get("response_format")),
+        tools=list(body.get("tools") or []),
+        tool_choice=tool_choice,
+        response_format=response_format,
     )
 
 

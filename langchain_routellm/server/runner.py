@@ -8,6 +8,7 @@ SIGTERM start it; ``BackgroundServer.stop()`` starts it from code.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import subprocess
 import threading
@@ -21,6 +22,71 @@ from starlette.applications import Starlette
 from langchain_routellm.server import defaults
 
 
+def guarded_protocol(base: type[asyncio.Protocol], read_timeout: float, max_header_bytes: int) -> type:
+    """uvicorn's HTTP protocol ``base`` with a header deadline: a connection that has not sent a
+    request's line and headers within ``read_timeout`` seconds (from connecting, or from the
+    first byte of a next keep-alive request), or sends more than ``max_header_bytes`` of them,
+    is closed. uvicorn bounds only idle keep-alive time; this bounds slow or endless headers."""
+
+    class GuardedProtocol(base):  # type: ignore[valid-type, misc]
+        _header_timer: asyncio.TimerHandle | None = None
+        _header_cycle: Any = None
+        _header_bytes = 0
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            self._arm()
+
+        def _waiting_for_headers(self) -> bool:
+            cycle = self.cycle
+            return cycle is None or cycle.response_complete
+
+        def _arm(self) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+            self._header_cycle, self._header_bytes = self.cycle, 0
+            cycle = self.cycle
+
+            def expire() -> None:
+                self._header_timer = None
+                if self.cycle is cycle and not self.transport.is_closing():
+                    self.transport.close()
+
+            self._header_timer = self.loop.call_later(read_timeout, expire)
+
+        def data_received(self, data: bytes) -> None:
+            waiting = self._waiting_for_headers()
+            if waiting and (self._header_timer is None or self._header_cycle is not self.cycle):
+                self._arm()
+            super().data_received(data)
+            if waiting and self.cycle is self._header_cycle:  # the headers are still incomplete
+                self._header_bytes += len(data)
+                if self._header_bytes > max_header_bytes and not self.transport.is_closing():
+                    self.transport.close()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+            super().connection_lost(exc)
+
+    GuardedProtocol.__name__ = GuardedProtocol.__qualname__ = f"Guarded{base.__name__}"
+    return GuardedProtocol
+
+
+class RoutingUvicornServer(uvicorn.Server):
+    """uvicorn's server that tells the routing app when its graceful shutdown begins, so that
+    streams still open when ``--graceful-timeout`` is up end with an error event rather than
+    being cut."""
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        state = getattr(self.config.app, "state", None)
+        begin = getattr(getattr(state, "server", None), "begin_shutdown", None)
+        if begin is not None:
+            begin(self.config.timeout_graceful_shutdown)
+        await super().shutdown(sockets)
+
+
 def uvicorn_server(
     app: Starlette,
     host: str,
@@ -30,9 +96,21 @@ def uvicorn_server(
     log_level: str = "info",
     access_log: bool = True,
     configure_logging: bool = True,
+    read_timeout: float | None = None,
+    keep_alive_timeout: float = defaults.KEEP_ALIVE_TIMEOUT,
+    max_concurrency: int | None = defaults.MAX_CONCURRENCY,
+    max_header_bytes: int = defaults.MAX_HEADER_BYTES,
 ) -> uvicorn.Server:
-    """A uvicorn server for ``app`` (not started). ``configure_logging=False`` leaves the
-    process's logging set-up alone (uvicorn's own otherwise)."""
+    """A uvicorn server for ``app`` (not started), with this server's connection limits:
+    ``read_timeout`` for a request's headers, ``keep_alive_timeout`` for idle connections,
+    ``max_concurrency`` open connections and requests (more get 503), ``max_header_bytes``.
+    ``configure_logging=False`` leaves the process's logging set-up alone (uvicorn's own
+    otherwise)."""
+    from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+    if read_timeout is None:  # the app's own setting (ServerSettings.read_timeout)
+        settings = getattr(getattr(getattr(app, "state", None), "server", None), "settings", None)
+        read_timeout = getattr(settings, "read_timeout", defaults.READ_TIMEOUT)
     extra: dict[str, Any] = {} if configure_logging else {"log_config": None}
     config = uvicorn.Config(
         app,
@@ -41,10 +119,14 @@ def uvicorn_server(
         log_level=log_level,
         access_log=access_log,
         timeout_graceful_shutdown=graceful_timeout,
+        timeout_keep_alive=keep_alive_timeout,  # type: ignore[arg-type]
+        limit_concurrency=max_concurrency,
+        h11_max_incomplete_event_size=max_header_bytes,
+        http=guarded_protocol(AutoHTTPProtocol, read_timeout, max_header_bytes),
         lifespan="off",
         **extra,
     )
-    return uvicorn.Server(config)
+    return RoutingUvicornServer(config)
 
 
 def serve(app: Starlette, host: str, port: int, **kwargs: Any) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from routellm_core.errors import DISTRIBUTION, CheckpointError, ConfigError, RouteLLMError, install_hint
-from routellm_core.utils.files import check_output_dir
+from routellm_core.utils.files import check_not_bundled, check_output_dir
 from routellm_core.utils.validation import check_finite_array
 
 FORMAT = "routellm_core"
@@ -33,7 +33,10 @@ def write_checkpoint(path: str | Path, config: dict[str, Any], tensors: dict[str
     NaN after loading); ``what`` names the router in messages."""
     from safetensors.numpy import save_file
 
-    out = check_output_dir(path, "checkpoint folder")
+    try:
+        out = check_not_bundled(check_output_dir(path, "checkpoint folder"), "checkpoint folder")
+    except ConfigError as exc:
+        raise CheckpointError(str(exc)) from None
     for key, value in tensors.items():
         check_finite_array(
             f"{what}'s tensor {key!r}", value,
@@ -125,6 +128,45 @@ def read_config(folder: Path) -> dict[str, Any]:
             "re-download the checkpoint."
         )
     return config
+
+
+def checked_tensor(
+    tensors: dict[str, np.ndarray], name: str, shape: tuple[int | None, ...], dtype: Any = np.float32
+) -> np.ndarray:
+    """``tensors[name]`` as ``dtype``; CheckpointError naming the tensor unless it exists and its
+    shape is ``shape`` (``None``: any size on that axis). No broadcasting: a scalar or a length-1
+    array in place of a vector is refused, as a corrupt or hand-edited checkpoint."""
+    if name not in tensors:
+        raise CheckpointError(f"tensor {name!r} is missing; the checkpoint is incomplete or corrupt, re-save it.")
+    value = tensors[name]
+    actual = tuple(int(n) for n in np.shape(value))
+    if len(actual) != len(shape) or any(want is not None and got != want for got, want in zip(actual, shape)):
+        wanted = "[" + ", ".join("*" if n is None else str(n) for n in shape) + "]"
+        raise CheckpointError(
+            f"tensor {name!r} has shape {list(actual)}, but the checkpoint's config needs {wanted}; "
+            "the checkpoint is corrupt or was edited, re-save or retrain it."
+        )
+    return np.asarray(value, dtype=dtype)
+
+
+def checked_buckets(tensors: dict[str, np.ndarray], size: int, name: str = "buckets") -> np.ndarray:
+    """A 1-d int64 array of distinct hash buckets in ``[0, size)``; CheckpointError otherwise."""
+    used = checked_tensor(tensors, name, (None,), np.int64)
+    if len(used) and (used.min() < 0 or used.max() >= size):
+        raise CheckpointError(f"tensor {name!r} holds buckets outside [0, {size}) (n_features_log2); re-save it.")
+    if len(np.unique(used)) != len(used):
+        raise CheckpointError(f"tensor {name!r} lists a bucket twice; the checkpoint is corrupt, re-save it.")
+    return used
+
+
+def config_list(config: dict[str, Any], key: str, what: str = "state") -> list[str]:
+    """``config[key]`` as a list of distinct strings (model names); CheckpointError otherwise."""
+    value = config.get(key)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value) or len(set(value)) != len(value):
+        raise CheckpointError(
+            f"{what}.{key} must be a list of distinct model names, got {type(value).__name__}; re-save the checkpoint."
+        )
+    return list(value)
 
 
 def read_tensors(folder: Path) -> dict[str, np.ndarray]:

@@ -43,6 +43,8 @@ from routellm_core.routers.transformers.causal_llm import DEFAULT_LABEL_TOKENS, 
 from routellm_core.routers.transformers.common import (
     LABEL_NAMES,
     from_pretrained_strict,
+    pretrained,
+    refuse_remote_code,
     quiet_transformers,
     require_torch_transformers,
     resolve_device,
@@ -128,6 +130,8 @@ ROUTELLM_MODEL_IDS: dict[str, int] = {
 }
 
 MF_KEYS = ("P.weight", "classifier.0.weight")
+#: largest ``dim`` of an mf checkpoint without a projection (its identity matrix is dim x dim)
+MAX_MF_IDENTITY_DIM = 4096
 MF_CONFIG_KEYS = {"dim", "num_models", "text_dim", "num_classes", "use_proj"}
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "sentencepiece.bpe.model", "spiece.model", "tokenizer.model")
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json", "pytorch_model.bin.index.json")
@@ -205,6 +209,7 @@ def load_foreign_checkpoint(folder: Path, config: dict[str, Any], **kwargs: Any)
     ``models`` (mf row names), ``tokenizer`` / ``system_message`` / ``classifier_message``
     (causal LLM), ``device`` and other router parameters."""
     folder = Path(folder)
+    refuse_remote_code(folder, f"checkpoint {folder}")
     fmt = detect_foreign_format(folder, config)
     if fmt == "routellm_mf":
         return load_routellm_mf(folder, config, **kwargs)
@@ -299,38 +304,21 @@ def load_routellm_mf(
     with ``model_embeddings = P``, ``proj = text_proj.0.weight``, ``classifier =
     classifier.0.weight[0]``, ``model_bias = 0`` and ``hidden = 0``."""
     folder = Path(folder)
-    config = dict(config or {})
-    t = read_mf_tensors(folder)
     where = f"RouteLLM mf checkpoint {folder}"
-    for key in MF_KEYS:
-        if key not in t:
-            raise CheckpointError(f"{where} lacks tensor {key!r} (has {', '.join(sorted(t))}).")
+    config = _mf_config(dict(config or {}), where)
+    # every size is checked against the file's header and the embedder before any array is
+    # built (a small file must not make this process allocate gigabytes)
+    emb = _mf_embedder(embedder, None)
+    shapes = _mf_header_shapes(folder)
+    if shapes is not None:
+        _, dim, _, text_dim = _check_mf_shapes(shapes, config, where)
+        _check_mf_text_dim(emb, dim if text_dim is None else text_dim, embedder is None)
+    t = read_mf_tensors(folder)
+    n_models, dim, use_proj, text_dim = _check_mf_shapes({k: v.shape for k, v in t.items()}, config, where)
+    # no projection: the prompt embedding is used as it is
+    _check_mf_text_dim(emb, dim if text_dim is None else text_dim, embedder is None)
     P, clf = t["P.weight"], t["classifier.0.weight"]
-    if P.ndim != 2:
-        raise CheckpointError(f"{where}: P.weight must be [num_models, dim], got shape {P.shape}.")
-    n_models, dim = P.shape
-    if clf.ndim != 2 or clf.shape[1] != dim:
-        raise CheckpointError(f"{where}: classifier.0.weight must be [num_classes, {dim}], got {clf.shape}.")
-    if clf.shape[0] != 1:
-        raise CheckpointError(
-            f"{where}: the classifier has {clf.shape[0]} outputs; RouteLLM's win-rate formula needs 1 "
-            "(num_classes=1). Other heads are not supported."
-        )
-    use_proj = bool(config.get("use_proj", "text_proj.0.weight" in t))
-    if use_proj:
-        if "text_proj.0.weight" not in t:
-            raise CheckpointError(f"{where}: config says use_proj but tensor 'text_proj.0.weight' is missing.")
-        proj = t["text_proj.0.weight"]
-        if proj.ndim != 2 or proj.shape[0] != dim:
-            raise CheckpointError(f"{where}: text_proj.0.weight must be [{dim}, text_dim], got {proj.shape}.")
-    else:
-        proj = np.eye(dim, dtype=np.float32)
-    text_dim = int(proj.shape[1])
-    expect = {"dim": dim, "num_models": n_models, "text_dim": text_dim, "num_classes": 1}
-    wrong = {k: (config[k], v) for k, v in expect.items() if k in config and int(config[k]) != v}
-    if wrong:
-        detail = ", ".join(f"{k}={a} in config.json but {b} in the weights" for k, (a, b) in wrong.items())
-        raise CheckpointError(f"{where}: config.json does not match the weights ({detail}).")
+    proj = t["text_proj.0.weight"] if use_proj else np.eye(dim, dtype=np.float32)
     if models is None:
         if n_models != len(ROUTELLM_MODEL_IDS):
             raise CheckpointError(
@@ -356,7 +344,7 @@ def load_routellm_mf(
     try:
         router = MatrixFactorizationRouter.from_weights(
             names, weights, dim=dim, hidden=0, strong_model=strong, weak_model=weak,
-            embedder=_mf_embedder(embedder, text_dim), **kwargs,
+            embedder=emb, **kwargs,
         )
     except TypeError as exc:
         raise ConfigError(f"bad option for the mf router: {exc}") from None
@@ -370,23 +358,102 @@ def load_routellm_mf(
     return router
 
 
-def _mf_embedder(embedder: Any, text_dim: int) -> Any:
-    """The embedder for a converted mf checkpoint: RouteLLM's, or a given one of the right size."""
+def _mf_config(config: dict[str, Any], where: str) -> dict[str, Any]:
+    """RouteLLM's mf ``config.json`` fields with their types checked (ints >= 1, a bool)."""
+    for key in ("dim", "num_models", "text_dim", "num_classes"):
+        value = config.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise CheckpointError(f"{where}: config.json's {key} must be a positive integer, got {value!r}.")
+    use_proj = config.get("use_proj")
+    if use_proj is not None and not isinstance(use_proj, bool):
+        raise CheckpointError(f"{where}: config.json's use_proj must be true or false, got {use_proj!r}.")
+    return config
+
+
+def _mf_header_shapes(folder: Path) -> dict[str, tuple[int, ...]] | None:
+    """Tensor shapes from ``model.safetensors``' header (no data read); None without one."""
+    st = folder / "model.safetensors"
+    if not st.is_file():
+        return None
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(st), framework="numpy") as fh:
+            return {k: tuple(fh.get_slice(k).get_shape()) for k in fh.keys()}
+    except Exception as exc:  # noqa: BLE001 - safetensors raises several types
+        raise CheckpointError(f"{st} is corrupt ({exc}); re-download the checkpoint.") from exc
+
+
+def _check_mf_shapes(
+    shapes: dict[str, Any], config: dict[str, Any], where: str
+) -> tuple[int, int, bool, int | None]:
+    """(num_models, dim, use_proj, text_dim or None) from the tensor shapes, checked against
+    each other and against ``config.json``; CheckpointError naming the tensor otherwise."""
+    for key in MF_KEYS:
+        if key not in shapes:
+            raise CheckpointError(f"{where} lacks tensor {key!r} (has {', '.join(sorted(shapes))}).")
+    P, clf = tuple(shapes["P.weight"]), tuple(shapes["classifier.0.weight"])
+    if len(P) != 2 or min(P) < 1:
+        raise CheckpointError(f"{where}: P.weight must be [num_models, dim], got shape {list(P)}.")
+    n_models, dim = P
+    if len(clf) != 2 or clf[1] != dim:
+        raise CheckpointError(f"{where}: classifier.0.weight must be [num_classes, {dim}], got {list(clf)}.")
+    if clf[0] != 1:
+        raise CheckpointError(
+            f"{where}: the classifier has {clf[0]} outputs; RouteLLM's win-rate formula needs 1 "
+            "(num_classes=1). Other heads are not supported."
+        )
+    has_proj = "text_proj.0.weight" in shapes
+    use_proj = config.get("use_proj", has_proj)
+    text_dim: int | None = None
+    if use_proj:
+        if not has_proj:
+            raise CheckpointError(f"{where}: config says use_proj but tensor 'text_proj.0.weight' is missing.")
+        proj = tuple(shapes["text_proj.0.weight"])
+        if len(proj) != 2 or proj[0] != dim or proj[1] < 1:
+            raise CheckpointError(f"{where}: text_proj.0.weight must be [{dim}, text_dim], got {list(proj)}.")
+        text_dim = int(proj[1])
+    elif has_proj:
+        raise CheckpointError(f"{where}: config says use_proj=false but the weights hold 'text_proj.0.weight'.")
+    expect = {"dim": dim, "num_models": n_models, "text_dim": text_dim if use_proj else dim, "num_classes": 1}
+    wrong = {k: (config[k], v) for k, v in expect.items() if k in config and config[k] != v}
+    if wrong:
+        detail = ", ".join(f"{k}={a} in config.json but {b} in the weights" for k, (a, b) in wrong.items())
+        raise CheckpointError(f"{where}: config.json does not match the weights ({detail}).")
+    if not use_proj and dim > MAX_MF_IDENTITY_DIM:
+        raise CheckpointError(
+            f"{where}: without a projection (use_proj=false) the model embeddings must have the prompt "
+            f"embedding's size, but P.weight has dim={dim} (at most {MAX_MF_IDENTITY_DIM} is accepted)."
+        )
+    return int(n_models), int(dim), bool(use_proj), text_dim
+
+
+def _mf_embedder(embedder: Any, text_dim: int | None) -> Any:
+    """The embedder for a converted mf checkpoint: RouteLLM's name, or the given one resolved."""
     if embedder is None:
+        if text_dim is not None:
+            _check_mf_text_dim(ROUTELLM_MF_EMBEDDER, text_dim, True)
+        return ROUTELLM_MF_EMBEDDER
+    emb = resolve_embedder(embedder)
+    if text_dim is not None:
+        _check_mf_text_dim(emb, text_dim, False)
+    return emb
+
+
+def _check_mf_text_dim(emb: Any, text_dim: int, default: bool) -> None:
+    if default:
         model = ROUTELLM_MF_EMBEDDER.split(":", 1)[1]
         if OPENAI_DIMS.get(model) != text_dim:
             raise CheckpointError(
                 f"the checkpoint projects {text_dim}-dim prompt embeddings, not those of RouteLLM's "
                 f"{ROUTELLM_MF_EMBEDDER} ({OPENAI_DIMS.get(model)}); pass embedder=<one of size {text_dim}>."
             )
-        return ROUTELLM_MF_EMBEDDER
-    emb = resolve_embedder(embedder)
+        return
     if int(emb.dim) != text_dim:
         raise EmbedderMismatchError(
             f"embedder {emb.name!r} makes {emb.dim}-dim vectors but this RouteLLM mf checkpoint expects "
             f"{text_dim} ({ROUTELLM_MF_EMBEDDER} for the published ones)."
         )
-    return emb
 
 
 # ============================================================================ bert
@@ -409,8 +476,9 @@ def load_hf_sequence_classifier(folder: Path, config: dict[str, Any], *, strong_
     """A Hugging Face 3-label sequence classifier in RouteLLM's BERT convention (label 0 = strong
     model wins, 1 = tie, 2 = weak wins; score = 1 - P(1) - P(2)) as a ``BertRouter``."""
     folder = Path(folder)
-    labels = _classifier_labels(config)
     where = f"sequence classifier {folder}"
+    refuse_remote_code(folder, where)
+    labels = _classifier_labels(config)
     if len(labels) != 3:
         raise CheckpointError(
             f"{where} has {len(labels)} labels {labels}; RouteLLM's BERT router format has 3 "
@@ -467,6 +535,7 @@ def load_routellm_causal_llm(
     _, transformers = require_torch_transformers()
     folder = Path(folder)
     where = f"RouteLLM causal LLM checkpoint {folder}"
+    refuse_remote_code(folder, where)
     sys_file, cls_file = _routellm_prompt_files(folder)
     if system_message is None:
         if sys_file is None:
@@ -484,7 +553,9 @@ def load_routellm_causal_llm(
         source = str(tokenizer) if tokenizer is not None else (str(folder) if _has_any(folder, TOKENIZER_FILES) else ROUTELLM_CAUSAL_BASE)
         try:
             with quiet_transformers():
-                tok = transformers.AutoTokenizer.from_pretrained(source)
+                tok = pretrained(transformers.AutoTokenizer, source, where)
+        except CheckpointError:
+            raise
         except Exception as exc:  # noqa: BLE001
             raise CheckpointError(
                 f"{where} ships no tokenizer, and RouteLLM's ({source!r}) could not be loaded "

@@ -12,7 +12,7 @@ from routellm_core.checkpoints.loading import is_registered_name, load_router, l
 from routellm_core.cli.common import read_prompt_file
 from routellm_core.routers.registry import DEFAULT_ROUTER
 from routellm_core.errors import ConfigError
-from routellm_core.utils.files import check_output_dir
+from routellm_core.utils.files import check_checkpoint_dir, check_not_bundled
 from routellm_core.utils.validation import finite_number, parse_finite
 
 
@@ -28,6 +28,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                    help="your typical prompts: a text file (one per line) or JSONL/CSV/Parquet with a 'prompt' column")
     p.add_argument("--strong-fraction", type=parse_finite, required=True, help="share (0..1) of these prompts to send to strong")
     p.add_argument("--out", metavar="DIR", help="save a copy of the router with this calibration to DIR")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite a non-empty --out folder that is not a checkpoint of the same router type")
     p.add_argument("--save", action="store_true",
                    help="store this calibration in the --router checkpoint folder itself (not for bundled routers: use --out)")
     p.set_defaults(func=run)
@@ -39,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     finite_number("--strong-fraction", args.strong_fraction, minimum=0.0, maximum=1.0)
     target = None
     if args.out:
-        target = check_output_dir(args.out, "--out")
+        check_not_bundled(args.out, "--out")
     elif args.save:
         if is_registered_name(args.router):
             raise ConfigError(
@@ -51,8 +53,10 @@ def run(args: argparse.Namespace) -> int:
                 f"--save updates a local checkpoint folder in place, and {args.router!r} is not one; write a "
                 "calibrated copy with --out DIR instead."
             )
-        target = Path(args.router).expanduser()
+        target = check_not_bundled(Path(args.router).expanduser(), "--save")
     router = load_router(args.router)
+    if args.out:  # checked once the router type is known, before the prompts are scored
+        target = check_checkpoint_dir(args.out, router.name, force=args.force)
     prompts = read_prompt_file(args.prompts)
     threshold = router.calibrate(prompts, args.strong_fraction, source=Path(args.prompts).name)
     if target is not None:

@@ -18,7 +18,7 @@ from routellm_core.cli.common import (
 from routellm_core.data.training_data import per_source_sample
 from routellm_core.errors import ConfigError
 from routellm_core.routers.registry import available_routers, router_class
-from routellm_core.utils.files import check_output_dir
+from routellm_core.utils.files import check_checkpoint_dir
 from routellm_core.utils.validation import parse_finite
 
 
@@ -58,6 +58,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0,
                    help="random seed of the initialisation, the shuffling and the calibration sample (default: 0)")
     p.add_argument("--out", required=True, help="output checkpoint folder (load it later as a path, e.g. ./my-router)")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite a non-empty --out folder that is not a checkpoint of this router type")
     p.add_argument("--no-record-command", dest="record_command", action="store_false",
                    help="do not store the command line in the checkpoint")
     p.set_defaults(func=run)
@@ -65,7 +67,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    out_dir = check_output_dir(args.out, "--out")
+    out_dir = check_checkpoint_dir(args.out, args.router, force=args.force)
     router = _make_router(args, router_class(args.router))
     prior = _load_prior(args, router)
     data = training_data_from_args(args, args.strong, args.weak)

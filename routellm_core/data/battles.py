@@ -63,6 +63,20 @@ class Battles:
                 f"battle weights must be >= 0, got {self.weight.min()!r}; a weight scales a row's share of "
                 "the training loss (0 drops the row)."
             )
+        with np.errstate(over="ignore"):
+            total = self.weight.sum() if n else 0.0
+        if not np.isfinite(total):
+            raise DataFormatError(
+                f"battle weights sum to more than a float can hold (largest {self.weight.max()!r}); weights are "
+                "relative, scale them down (1.0 is the usual weight)."
+            )
+        for column, values in (("prompt", self.prompts), ("model_a", self.model_a), ("model_b", self.model_b)):
+            bad = next((i for i, v in enumerate(values) if isinstance(v, str) and not _is_utf8(v)), None)
+            if bad is not None:
+                raise DataFormatError(
+                    f"battle #{bad}: the {column} holds a lone surrogate (an unpaired \\ud800-\\udfff escape), "
+                    "which is not valid Unicode text; fix or drop that row."
+                )
         same = next((i for i, (a, b) in enumerate(zip(self.model_a, self.model_b)) if a == b), None)
         if same is not None:
             raise DataFormatError(
@@ -160,6 +174,15 @@ def judge_grade(value: Any, where: str) -> float:
 
 
 # ---------------------------------------------------------------------------- files
+def _is_utf8(text: str) -> bool:
+    """Whether ``text`` is valid Unicode (no lone surrogates, which JSON escapes can carry)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _battles_from_rows(rows: Iterable[tuple[int, dict[str, Any]]], source: str, name: str = "") -> Battles:
     prompts: list[str] = []
     ma: list[str] = []

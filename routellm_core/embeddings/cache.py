@@ -4,6 +4,7 @@ is embedded once)."""
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import numpy as np
 
@@ -30,6 +31,13 @@ class CachedEmbedder:
         self._stats_lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Copies and pickles keep the inner embedder and start with an empty cache."""
+        return {"inner": self.inner, "max_bytes": self._lru.max_bytes}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["inner"], state["max_bytes"])  # type: ignore[misc]
 
     @property
     def name(self) -> str:

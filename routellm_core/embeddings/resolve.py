@@ -10,7 +10,38 @@ from routellm_core.embeddings.cache import DEFAULT_CACHE_BYTES, CachedEmbedder
 from routellm_core.embeddings.openai_api import OPENAI_DIMS, OpenAIEmbedder
 from routellm_core.embeddings.sentence_transformer import MINILM_ID, SentenceTransformerEmbedder
 from routellm_core.embeddings.static import StaticEmbedder
-from routellm_core.errors import ConfigError
+from routellm_core.errors import CheckpointError, ConfigError
+
+#: largest prompt-embedding size a checkpoint may declare (OpenAI's largest is 3072)
+MAX_EMBEDDING_DIM = 16384
+#: sizes of the embedders a checkpoint may name (checked at load, before any request)
+KNOWN_EMBEDDER_DIMS: dict[str, int] = {
+    DEFAULT_EMBEDDER: 256,
+    "all-MiniLM-L6-v2": 384,
+    MINILM_ID: 384,
+    **{f"openai:{m}": d for m, d in OPENAI_DIMS.items()},
+    **OPENAI_DIMS,
+}
+
+
+def checkpoint_embedder(name: str, dim: int, where: str) -> str:
+    """The embedder name a checkpoint's ``config.json`` may ask for: only the bundled and
+    well-known names of ``KNOWN_EMBEDDER_DIMS`` (a downloaded checkpoint must not make this
+    process read an arbitrary path or fetch an arbitrary hub model), with the size it declares.
+    Any other embedder is given explicitly: ``load_router(folder, embedder=...)``."""
+    known = KNOWN_EMBEDDER_DIMS.get(name)
+    if known is None:
+        raise CheckpointError(
+            f"{where} names the embedder {name!r}, which is not a bundled or well-known one "
+            f"({', '.join(sorted(KNOWN_EMBEDDER_DIMS))}); a checkpoint may not pick a path or hub model to load. "
+            f"If you trust it, pass it yourself: load_router(folder, embedder={name!r})."
+        )
+    if known != dim:
+        raise CheckpointError(
+            f"{where} says embedder {name!r} makes {dim}-dim vectors, but it makes {known}; the checkpoint "
+            "is corrupt or was edited, re-save or retrain it."
+        )
+    return name
 
 
 def make_embedder(spec: str | Embedder | None) -> Embedder:

@@ -50,7 +50,7 @@ class SentenceTransformerEmbedder:
                 local = local_minilm_dir()
                 if local is not None:  # same weights, no network needed
                     source = str(local)
-            self._model = SentenceTransformer(source, device=self.device)
+            self._model = SentenceTransformer(source, device=self.device, trust_remote_code=False)
             get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
             self._dim = int(get_dim())
         return self._model

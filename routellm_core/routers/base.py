@@ -378,7 +378,7 @@ class Router(metaclass=_StrictKeywords):
         RouteLLM's own checkpoints load with ``load_router``."""
         from routellm_core.checkpoints import format as fmt
         from routellm_core.embeddings.base import check_embedder
-        from routellm_core.embeddings.resolve import resolve_embedder
+        from routellm_core.embeddings.resolve import MAX_EMBEDDING_DIM, checkpoint_embedder, resolve_embedder
 
         folder = fmt.resolve_checkpoint_dir(path)
         config = fmt.read_config(folder)
@@ -402,16 +402,30 @@ class Router(metaclass=_StrictKeywords):
         params = dict(params)
         user_embedder = kwargs.pop("embedder", None)
         params.update(kwargs)
+        for key in ("state", "training"):
+            if config.get(key) is not None and not isinstance(config[key], dict):
+                raise CheckpointError(
+                    f"{folder}/{fmt.CONFIG_FILE}: {key!r} must be an object, got {type(config[key]).__name__}; "
+                    "re-save the checkpoint."
+                )
+        stored_dim = None
         if klass.uses_embedder:
             stored = config.get("embedder") or {}
-            if "name" not in stored or "dim" not in stored:
+            if not isinstance(stored, dict) or "name" not in stored or "dim" not in stored:
                 raise CheckpointError(f"{folder}/config.json lacks the embedder name and dim; re-save the checkpoint.")
+            stored_name, stored_dim = stored["name"], stored["dim"]
+            if not isinstance(stored_name, str) or isinstance(stored_dim, bool) or not isinstance(stored_dim, int) \
+                    or not 0 < stored_dim <= MAX_EMBEDDING_DIM:
+                raise CheckpointError(
+                    f"{folder}/config.json: embedder must be {{\"name\": str, \"dim\": int in 1..{MAX_EMBEDDING_DIM}}}, "
+                    f"got {stored!r}; re-save the checkpoint."
+                )
             if user_embedder is not None:
                 emb = resolve_embedder(user_embedder)
-                check_embedder(emb, expected_name=stored["name"], expected_dim=int(stored["dim"]))
+                check_embedder(emb, expected_name=stored_name, expected_dim=stored_dim)
                 params["embedder"] = emb
             else:
-                params["embedder"] = stored["name"]
+                params["embedder"] = checkpoint_embedder(stored_name, stored_dim, f"{folder}/{fmt.CONFIG_FILE}")
         try:
             router = klass(**params)
         except TypeError as exc:
@@ -424,6 +438,14 @@ class Router(metaclass=_StrictKeywords):
             router._set_state(config.get("state") or {}, tensors)
         except KeyError as exc:
             raise CheckpointError(f"{folder}/{fmt.WEIGHTS_FILE} lacks tensor {exc}; the checkpoint is incomplete or corrupt.") from exc
+        except CheckpointError as exc:
+            raise CheckpointError(f"{folder}: {exc}") from None
+        input_dim = router._weights_input_dim()
+        if stored_dim is not None and input_dim is not None and input_dim != stored_dim:
+            raise CheckpointError(
+                f"{folder}: the weights take {input_dim}-dim prompt embeddings, but config.json's embedder "
+                f"makes {stored_dim}; the checkpoint is corrupt or was edited, re-save or retrain it."
+            )
         router._load_files(folder)
         cal = config.get("calibration")
         if cal:
@@ -445,6 +467,11 @@ class Router(metaclass=_StrictKeywords):
         router.checkpoint_path_ = str(folder)
         return router
 
+    def _weights_input_dim(self) -> int | None:
+        """The prompt-embedding size the learned weights take (None: none, or not fitted);
+        ``load`` checks it against the checkpoint's embedder."""
+        return None
+
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """Learned state: JSON-able config extras and named arrays."""
         return {}, {}
@@ -463,6 +490,16 @@ class Router(metaclass=_StrictKeywords):
     def known_models(self) -> list[str]:
         """Model names this router can score (empty: any)."""
         return []
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickles and copies leave out an embedder built from a name (rebuilt on first use)."""
+        state = dict(self.__dict__)
+        if state.get("embedder") is None or isinstance(state.get("embedder"), str):
+            state.pop("_embedder", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
 
     def __repr__(self) -> str:
         return (

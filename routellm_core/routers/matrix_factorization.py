@@ -163,11 +163,22 @@ class MatrixFactorizationRouter(Router):
         return {"models": self.models_}, {k: v.astype(np.float32) for k, v in self.weights_.items()}
 
     def _set_state(self, config: dict[str, Any], tensors: dict[str, np.ndarray]) -> None:
-        self.models_ = list(config["models"])
-        needed = ["model_embeddings", "classifier", "model_bias", "proj"] + (
-            ["proj_bias", "proj2"] if self.hidden else []
-        )
-        self.weights_ = {k: np.asarray(tensors[k], dtype=np.float32) for k in needed}
-        if self.weights_["model_embeddings"].shape[0] != len(self.models_):
-            raise KeyError("model_embeddings (rows differ from the model list)")
+        from routellm_core.checkpoints.format import checked_tensor, config_list
+
+        self.models_ = config_list(config, "models")
+        m, k = len(self.models_), int(self.dim)
+        proj = checked_tensor(tensors, "proj", (self.hidden or k, None))
+        weights = {
+            "model_embeddings": checked_tensor(tensors, "model_embeddings", (m, k)),
+            "classifier": checked_tensor(tensors, "classifier", (k,)),
+            "model_bias": checked_tensor(tensors, "model_bias", (m,)),
+            "proj": proj,
+        }
+        if self.hidden:
+            weights["proj_bias"] = checked_tensor(tensors, "proj_bias", (self.hidden,))
+            weights["proj2"] = checked_tensor(tensors, "proj2", (k, self.hidden))
+        self.weights_ = weights
         self._pair_cache = {}
+
+    def _weights_input_dim(self) -> int | None:
+        return None if not self.weights_ else int(self.weights_["proj"].shape[1])

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from routellm_core.errors import ConfigError
+from routellm_core.errors import CheckpointError, ConfigError
 from routellm_core.routers.embedding import check_dim, model_index, sigmoid
 from routellm_core.routers.tfidf_ridge import TfidfRidgeRouter, bucket_counts
 
@@ -193,16 +193,20 @@ class QualityRidgeRouter(TfidfRidgeRouter):
         }
 
     def _set_state(self, config: dict[str, Any], tensors: dict[str, np.ndarray]) -> None:
-        self.models_ = [str(m) for m in config["models"]]
-        size = 1 << self.n_features_log2
-        used = np.asarray(tensors["buckets"], dtype=np.int64)
-        if len(used) and (used.min() < 0 or used.max() >= size):
-            raise KeyError("buckets (out of range for n_features_log2)")
-        text = np.asarray(tensors["coef_text"], dtype=np.float32)
-        if text.shape != (len(used), len(self.models_)):
-            raise KeyError("coef_text (shape differs from buckets x models)")
+        from routellm_core.checkpoints.format import checked_buckets, checked_tensor, config_list
+
+        self.models_ = config_list(config, "models")
+        size, m, s = 1 << self.n_features_log2, len(self.models_), self.n_stats
+        used = checked_buckets(tensors, size)
+        text = checked_tensor(tensors, "coef_text", (len(used), m))
         self.idf_ = np.zeros(size, dtype=np.float32)
-        self.idf_[used] = tensors["idf"]
-        self.stats_mean_ = np.asarray(tensors["stats_mean"], dtype=np.float64)
-        self.stats_std_ = np.asarray(tensors["stats_std"], dtype=np.float64)
-        self._set_weights(used, text, tensors["coef_stats"], tensors["coef_embedding"], tensors["intercepts"])
+        self.idf_[used] = checked_tensor(tensors, "idf", (len(used),))
+        self.stats_mean_ = checked_tensor(tensors, "stats_mean", (s,), np.float64)
+        self.stats_std_ = checked_tensor(tensors, "stats_std", (s,), np.float64)
+        emb = checked_tensor(tensors, "coef_embedding", (None, m))
+        if self.embedding_weight == 0 and len(emb):
+            raise CheckpointError("tensor 'coef_embedding' is not empty, but embedding_weight is 0; re-save the checkpoint.")
+        self._set_weights(
+            used, text, checked_tensor(tensors, "coef_stats", (s, m)), emb,
+            checked_tensor(tensors, "intercepts", (m,), np.float64),
+        )

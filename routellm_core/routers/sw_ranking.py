@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from routellm_core.errors import ConfigError
+from routellm_core.errors import CheckpointError, ConfigError
 from routellm_core.routers.base import Router
 from routellm_core.routers.embedding import check_dim, model_index, sigmoid
 
@@ -115,8 +115,18 @@ class SWRankingRouter(Router):
         }
 
     def _set_state(self, config: dict[str, Any], tensors: dict[str, np.ndarray]) -> None:
-        self.models_ = list(config["models"])
-        self.prompt_embeddings_ = tensors["prompt_embeddings"].astype(np.float32)
-        self.pairs_ = tensors["pairs"].astype(np.int64)
-        self.pair_weight_ = tensors["pair_weight"].astype(np.float64)
-        self.pair_wins_ = tensors["pair_wins"].astype(np.float64)
+        from routellm_core.checkpoints.format import checked_tensor, config_list
+
+        self.models_ = config_list(config, "models")
+        emb = checked_tensor(tensors, "prompt_embeddings", (None, None))
+        pairs = checked_tensor(tensors, "pairs", (None, 2), np.int64)
+        if len(pairs) and (pairs.min() < 0 or pairs.max() >= len(self.models_)):
+            raise CheckpointError("tensor 'pairs' names a model index outside state.models; re-save the checkpoint.")
+        u, p = len(emb), len(pairs)
+        self.prompt_embeddings_ = emb
+        self.pairs_ = pairs
+        self.pair_weight_ = checked_tensor(tensors, "pair_weight", (u, p), np.float64)
+        self.pair_wins_ = checked_tensor(tensors, "pair_wins", (u, p), np.float64)
+
+    def _weights_input_dim(self) -> int | None:
+        return None if self.prompt_embeddings_ is None else int(self.prompt_embeddings_.shape[1])

@@ -37,7 +37,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from routellm_core.errors import ConfigError, UnknownModelError
+from routellm_core.errors import CheckpointError, ConfigError, UnknownModelError
 from routellm_core.routers.base import Router
 from routellm_core.routers.embedding import check_dim, sigmoid
 from routellm_core.utils.validation import finite_number
@@ -588,17 +588,28 @@ class TfidfRidgeRouter(Router):
         }
 
     def _set_state(self, config: dict[str, Any], tensors: dict[str, np.ndarray]) -> None:
+        from routellm_core.checkpoints.format import checked_buckets, checked_tensor
+
         size = 1 << self.n_features_log2
-        buckets = np.asarray(tensors["buckets"], dtype=np.int64)
-        if len(buckets) and (buckets.min() < 0 or buckets.max() >= size):
-            raise KeyError("buckets (out of range for n_features_log2)")
+        buckets = checked_buckets(tensors, size)
+        n, s = len(buckets), self.n_stats
         self.idf_ = np.zeros(size, dtype=np.float32)
-        self.idf_[buckets] = tensors["idf"]
+        self.idf_[buckets] = checked_tensor(tensors, "idf", (n,))
         self.coef_text_ = np.zeros(size, dtype=np.float32)
-        self.coef_text_[buckets] = tensors["coef_text"]
-        self.stats_mean_ = np.asarray(tensors["stats_mean"], dtype=np.float64)
-        self.stats_std_ = np.asarray(tensors["stats_std"], dtype=np.float64)
-        self.coef_stats_ = np.asarray(tensors["coef_stats"], dtype=np.float32)
-        self.coef_embedding_ = np.asarray(tensors["coef_embedding"], dtype=np.float32)
-        self.intercept_ = float(config["intercept"])
+        self.coef_text_[buckets] = checked_tensor(tensors, "coef_text", (n,))
+        self.stats_mean_ = checked_tensor(tensors, "stats_mean", (s,), np.float64)
+        self.stats_std_ = checked_tensor(tensors, "stats_std", (s,), np.float64)
+        self.coef_stats_ = checked_tensor(tensors, "coef_stats", (s,))
+        self.coef_embedding_ = checked_tensor(tensors, "coef_embedding", (None,))
+        if self.embedding_weight == 0 and len(self.coef_embedding_):
+            raise CheckpointError("tensor 'coef_embedding' is not empty, but embedding_weight is 0; re-save the checkpoint.")
+        intercept = config.get("intercept")
+        if isinstance(intercept, bool) or not isinstance(intercept, (int, float)) or not np.isfinite(intercept):
+            raise CheckpointError(f"state.intercept must be a finite number, got {intercept!r}; re-save the checkpoint.")
+        self.intercept_ = float(intercept)
         self._folded = self._terms = None
+
+    def _weights_input_dim(self) -> int | None:
+        if self.coef_embedding_ is None or self.embedding_weight == 0:
+            return None
+        return int(len(self.coef_embedding_))

@@ -35,6 +35,9 @@ from routellm_core.utils.validation import check_finite_array, finite_number, un
 
 N_QUANTILES = 1001
 DEFAULT_STRONG_FRACTION = 0.5
+#: the threshold of a share of 0: just above 1.0, so that no score (scores lie in [0, 1]) reaches
+#: it, not even a prompt scoring exactly 1.0; a share of 0 is a hard cap
+NEVER = float(np.nextafter(1.0, 2.0))
 
 
 def score_quantiles(scores: np.ndarray, n: int = N_QUANTILES) -> np.ndarray:
@@ -49,15 +52,15 @@ def score_quantiles(scores: np.ndarray, n: int = N_QUANTILES) -> np.ndarray:
 def threshold_from_quantiles(quantiles: np.ndarray, strong_fraction: float) -> float:
     """Threshold in [0, 1] sending ``strong_fraction`` of the calibration prompts to strong.
 
-    ``strong_fraction`` 1 gives 0.0 (everything strong); 0 gives a threshold above every
-    calibration score (1.0 at most), so nothing typical goes to strong.
+    ``strong_fraction`` 1 gives 0.0 (everything strong); 0 gives ``NEVER``, a threshold above
+    every possible score, so no prompt at all goes to strong.
     """
     q = np.asarray(quantiles, dtype=np.float64)
     strong_fraction = unit_interval("strong_fraction", strong_fraction)
     if strong_fraction >= 1.0:
         return 0.0
     if strong_fraction <= 0.0:
-        return float(min(1.0, np.nextafter(q[-1], np.inf)))
+        return NEVER
     level = 1.0 - strong_fraction
     grid = np.linspace(0.0, 1.0, q.size)
     return float(np.clip(np.interp(level, grid, q), 0.0, 1.0))

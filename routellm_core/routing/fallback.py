@@ -10,7 +10,10 @@ stream opener, trying the chosen model first. The rule:
   when the one before it raised;
 - never once a stream has yielded an item (streamed text cannot be taken back);
 - when the last model fails too, its error is raised chained (``__cause__``) to the chosen
-  model's error, so the caller sees both and a request is never lost silently.
+  model's error, so the caller sees both and a request is never lost silently; with three or
+  more models tried, the cause is an ``EarlierAttemptsFailed`` group holding every earlier
+  model's error in order (an ``ExceptionGroup`` on Python 3.11+). The raised error also carries
+  them all as ``earlier_attempt_errors``.
 
 While or after running, ``label`` is the model answering and ``first_error`` the chosen model's
 error (None without a fallback): what ``routing_metadata`` reports.
@@ -25,6 +28,30 @@ from typing import Any, TypeVar
 from routellm_core.routing.decision import other_model
 
 T = TypeVar("T")
+
+try:  # Python 3.11+
+    _Group: type[Exception] = ExceptionGroup  # type: ignore[name-defined]  # noqa: F821
+except NameError:  # pragma: no cover - Python 3.10
+
+    class _Group(Exception):  # type: ignore[no-redef]
+        def __init__(self, message: str, exceptions: Sequence[BaseException]) -> None:
+            super().__init__(message)
+            self.exceptions = tuple(exceptions)
+
+
+class EarlierAttemptsFailed(_Group):  # type: ignore[misc, valid-type]
+    """The errors of the models a fallback tried before the last one, in order (``exceptions``;
+    ``labels``: the model each came from). Raised as the ``__cause__`` of the last error."""
+
+    def __new__(cls, message: str, exceptions: Sequence[BaseException], labels: Sequence[str] = ()) -> Any:
+        return super().__new__(cls, message, list(exceptions))  # type: ignore[call-arg]
+
+    def __init__(self, message: str, exceptions: Sequence[BaseException], labels: Sequence[str] = ()) -> None:
+        super().__init__(message, list(exceptions))  # type: ignore[call-arg]
+        self.labels = tuple(labels)
+
+    def derive(self, excs: Sequence[BaseException]) -> EarlierAttemptsFailed:
+        return EarlierAttemptsFailed(str(self), excs, self.labels)
 
 
 class Attempts:
@@ -63,8 +90,18 @@ class Attempts:
             if self.on_fallback is not None:
                 self.on_fallback(self.label, exc)
             return
-        if self.errors and exc is not self.errors[0]:
-            raise exc from self.errors[0]
+        earlier = [e for e in self.errors if e is not exc]
+        if earlier:
+            try:  # every attempt's error, for whoever reports it (the server, logs)
+                exc.earlier_attempt_errors = tuple(earlier)  # type: ignore[attr-defined]
+            except AttributeError:  # pragma: no cover - an exception type with __slots__
+                pass
+        if len(earlier) == 1:
+            raise exc from earlier[0]
+        if earlier:
+            raise exc from EarlierAttemptsFailed(
+                f"{len(earlier)} models tried before the last one failed too", earlier, self.labels[: len(earlier)]
+            )
         raise exc
 
     # ------------------------------------------------------------------ runners

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from routellm_core.errors import ConfigError
-from routellm_core.routing.calibration import tradeoff_choice
+from routellm_core.routing.calibration import NEVER, tradeoff_choice
 from routellm_core.routing.decision import tier_of
 from routellm_core.utils.validation import finite_number
 
@@ -68,6 +68,15 @@ def online_settings(online: Any) -> dict[str, float] | None:
 
 class _Controller:
     """What both controllers share: the lock, the call counts, the realised shares, the spread."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickles and copies carry the state without the lock (a new one on load)."""
+        with self._lock:
+            return {k: v for k, v in self.__dict__.items() if k != "_lock"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
     def __init__(self, names: Sequence[str], targets: Sequence[float], *, spread: float, center: float,
                  step: float = DEFAULT_STEP, halflife: float = DEFAULT_HALFLIFE,
@@ -155,8 +164,11 @@ class TierController(_Controller):
             used = tuple(t)
             tier = tier_of(score, used)
             eta = self.step * self._spread
-            previous = 1.0
+            previous = NEVER
             for i, above in enumerate(self._above):
+                if above <= 0.0:  # a share of 0 above this cut-off: a hard cap, never moved
+                    t[i] = previous = NEVER
+                    continue
                 moved = t[i] + eta * ((1.0 if score >= t[i] else 0.0) - above)
                 t[i] = previous = min(previous, max(0.0, min(1.0, moved)))  # stay non-increasing
             self._center += (1.0 - self._keep) * (score - self._center)

@@ -127,6 +127,8 @@ class RoutingPolicy:
         self.strong_fraction = strong_fraction
         self.target_shares: dict[str, float] | None = None
         self.online: TierController | TradeoffController | None = None
+        #: N models: which may be chosen at all (None: all); a share or budget of 0 caps a model
+        self._allowed: np.ndarray | None = None
         settings = online_settings(online)
         if models is None:
             given = {"prices": prices, "tokens": tokens, "budget": budget, "shares": shares, "thresholds": thresholds,
@@ -224,9 +226,19 @@ class RoutingPolicy:
         target = None
         if budget is not None:
             budget = finite_number("budget", budget, minimum=0.0, hint="A budget is an expected USD cost per call.")
+            if max(cand.costs) <= 0.0:  # type: ignore[arg-type]
+                raise ConfigError(
+                    "a budget needs at least one model with a price above 0, but every price is 0; give "
+                    "prices={model: (input, output)} in USD per 1M tokens, or shares= instead of a budget."
+                )
             target = shares_for_budget(cand.costs, budget) if strategy == TIERS else None  # type: ignore[arg-type]
+            if budget == 0.0:  # a hard cap: only the cheapest model(s), whatever a prompt scores
+                costs = np.asarray(cand.costs, dtype=np.float64)
+                self._allowed = costs <= costs.min()
         elif shares is not None:
             target = cand.check_shares(shares)
+        if target is not None and np.any(np.asarray(target) <= 0.0):
+            self._allowed = np.asarray(target) > 0.0  # a share of 0 is a hard cap
         if strategy == TIERS:
             self._init_tiers(prompts, target, thresholds, settings)
         else:
@@ -424,6 +436,8 @@ class RoutingPolicy:
                 else:
                     t = self._thresholds
                     tier = tier_of(s, t)
+                if self._allowed is not None and not self._allowed[tier]:
+                    tier = _nearest_allowed(self._allowed, tier)
                 out.append(RoutingDecision(
                     model=cand.names[tier], score=s, threshold=tier_threshold(tier, t), router=name, tier=tier,
                     strategy=TIERS, thresholds=t, expected_cost=None if cand.costs is None else cand.costs[tier],
@@ -438,6 +452,10 @@ class RoutingPolicy:
             else:
                 lam = self._lam
                 index = int(tradeoff_choice(np.asarray(row), self._relative_costs, lam, self._offsets))
+            if self._allowed is not None and not self._allowed[index]:
+                utility = np.asarray(row) - lam * self._relative_costs + self._offsets
+                utility[~self._allowed] = -np.inf
+                index = int(len(utility) - 1 - np.argmax(utility[::-1]))  # the cheaper on a tie
             out.append(RoutingDecision(
                 model=cand.names[index], score=row[index], threshold=lam, router=name, tier=index,
                 strategy=QUALITY, scores=dict(zip(cand.names, row)),
@@ -488,6 +506,15 @@ class RoutingPolicy:
                else f"tradeoff={self.tradeoff:.4f}")
         return (f"RoutingPolicy(router={self.router.name!r}, models={list(self.candidates.names)}, "
                 f"strategy={self.strategy!r}, {cut}{', online' if self.online is not None else ''})")
+
+
+def _nearest_allowed(allowed: np.ndarray, tier: int) -> int:
+    """The allowed tier nearest ``tier``, a weaker (cheaper) one first."""
+    for step in range(1, len(allowed)):
+        for candidate in (tier + step, tier - step):
+            if 0 <= candidate < len(allowed) and allowed[candidate]:
+                return candidate
+    return tier
 
 
 def _score_scale(quantiles: Any) -> tuple[float, float]:

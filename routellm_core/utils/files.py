@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from routellm_core.errors import ConfigError
+
+#: the package's bundled data (routers, embedders): never written to
+PACKAGE_RESOURCES = Path(__file__).resolve().parents[1] / "resources"
 
 
 def check_output_dir(path: str | Path, what: str = "output folder") -> Path:
@@ -33,3 +37,45 @@ def _check_parents(out: Path, what: str) -> None:
             if not parent.is_dir():
                 raise ConfigError(f"{what} {str(out)!r} lies under {str(parent)!r}, which is a file; choose another path.")
             return
+
+
+def check_not_bundled(path: str | Path, what: str = "output folder") -> Path:
+    """ConfigError if ``path`` lies inside the package's bundled resources (the shipped routers
+    and embedder), which no save, train or calibrate may overwrite."""
+    out = Path(path).expanduser()
+    resolved, bundled = out.resolve(), PACKAGE_RESOURCES.resolve()
+    if resolved == bundled or bundled in resolved.parents:
+        raise ConfigError(
+            f"{what} {str(out)!r} lies inside the routellm_core package's bundled routers ({bundled}); "
+            "write to a folder of your own, e.g. ./my-router."
+        )
+    return out
+
+
+def check_checkpoint_dir(path: str | Path, router: str, *, force: bool = False, what: str = "--out") -> Path:
+    """``path`` as a folder a ``router`` checkpoint may be written to (checked before training):
+    new, empty, or a checkpoint of the same router type (retrained in place). Any other
+    non-empty folder is refused unless ``force``; the package's bundled routers always are."""
+    out = check_not_bundled(check_output_dir(path, what), what)
+    if force or not out.is_dir():
+        return out
+    entries = sorted(p.name for p in out.iterdir())
+    if not entries:
+        return out
+    config = out / "config.json"
+    kind = None
+    if config.is_file():
+        try:
+            data = json.loads(config.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = None
+        if isinstance(data, dict) and data.get("format") == "routellm_core":
+            kind = data.get("router")
+    if kind == router:
+        return out
+    holds = f"a {kind} checkpoint" if kind else "files that are not a " + router + " checkpoint (" + ", ".join(entries[:4]) + (
+        ", ..." if len(entries) > 4 else "") + ")"
+    raise ConfigError(
+        f"{what} {str(out)!r} is not empty: it holds {holds}, which would be overwritten; choose a new or "
+        f"empty folder, or pass --force to overwrite it."
+    )

@@ -49,6 +49,13 @@ class ByteLRU(Generic[V]):
         self._items: OrderedDict[Hashable, tuple[V, int]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Copies and pickles start empty (a cache), with their own lock."""
+        return {"max_bytes": self.max_bytes}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["max_bytes"])  # type: ignore[misc]
+
     def get(self, key: Hashable) -> V | None:
         """The value for ``key`` (now the most recently used), or None."""
         with self._lock:

@@ -36,6 +36,7 @@ from routellm_core.routers.transformers.common import (
     TransformerRouter,
     battle_labels,
     from_pretrained_strict,
+    pretrained,
     hub_error,
     load_state_strict,
     numpy_to_state_dict,
@@ -98,9 +99,11 @@ class BertRouter(TransformerRouter):
         torch.manual_seed(self.seed)  # the new head's initialisation
         try:
             with quiet_transformers():
-                tok = transformers.AutoTokenizer.from_pretrained(source)
-                model = transformers.AutoModelForSequenceClassification.from_pretrained(
+                tok = pretrained(transformers.AutoTokenizer, source, f"encoder {source}")
+                model = pretrained(
+                    transformers.AutoModelForSequenceClassification,
                     source,
+                    f"encoder {source}",
                     num_labels=len(LABEL_NAMES),
                     id2label=dict(enumerate(LABEL_NAMES)),
                     label2id={n: i for i, n in enumerate(LABEL_NAMES)},
@@ -259,7 +262,9 @@ class BertRouter(TransformerRouter):
             )
         try:
             with quiet_transformers():
-                tok = transformers.AutoTokenizer.from_pretrained(str(folder))
+                tok = pretrained(transformers.AutoTokenizer, folder, f"classifier {folder}")
+        except CheckpointError:
+            raise
         except Exception as exc:  # noqa: BLE001
             raise CheckpointError(f"{folder}: its tokenizer files cannot be read ({type(exc).__name__}: {exc}).") from exc
         check_tokenizer_fits(tok, model, f"classifier at {folder}")
@@ -285,7 +290,9 @@ def load_tokenizer_checked(folder: Path, model: Any, what: str) -> Any:
         )
     try:
         with quiet_transformers():
-            tok = transformers.AutoTokenizer.from_pretrained(str(folder))
+            tok = pretrained(transformers.AutoTokenizer, folder, what)
+    except CheckpointError:
+        raise
     except Exception as exc:  # noqa: BLE001 - several error types
         raise CheckpointError(f"{what}: the tokenizer in {folder} cannot be read ({type(exc).__name__}: {exc}).") from exc
     check_tokenizer_fits(tok, model, what)

@@ -39,6 +39,7 @@ from routellm_core.routers.transformers.common import (
     TransformerRouter,
     battle_labels,
     from_pretrained_strict,
+    pretrained,
     hub_error,
     quiet_transformers,
     require_torch_transformers,
@@ -204,8 +205,9 @@ class CausalLLMRouter(TransformerRouter):
         torch.manual_seed(self.seed)
         try:
             with quiet_transformers():
-                tok = transformers.AutoTokenizer.from_pretrained(self.base_model)
-                model = transformers.AutoModelForCausalLM.from_pretrained(self.base_model, dtype=dtype)
+                where = f"causal LM {self.base_model}"
+                tok = pretrained(transformers.AutoTokenizer, self.base_model, where)
+                model = pretrained(transformers.AutoModelForCausalLM, self.base_model, where, dtype=dtype)
         except (OSError, ValueError) as exc:
             raise hub_error("causal LM", self.base_model, exc) from exc
         missing = [t for t in self.label_tokens if t not in tok.get_vocab()]
@@ -345,7 +347,9 @@ class CausalLLMRouter(TransformerRouter):
         device = resolve_device(self.device)
         try:
             with quiet_transformers():
-                tok = transformers.AutoTokenizer.from_pretrained(str(folder / TOKENIZER_DIR))
+                tok = pretrained(transformers.AutoTokenizer, folder / TOKENIZER_DIR, f"causal_llm checkpoint {folder}")
+        except CheckpointError:
+            raise
         except Exception as exc:  # noqa: BLE001
             raise CheckpointError(f"causal_llm checkpoint {folder}: cannot load its tokenizer ({type(exc).__name__}: {exc}).") from exc
         model = from_pretrained_strict(

@@ -209,13 +209,55 @@ def load_state_strict(model: Any, state: dict[str, Any], where: str) -> None:
         model.tie_weights()
 
 
+#: files of a Hugging Face folder whose ``auto_map`` would point transformers at Python code
+#: shipped in the folder
+REMOTE_CODE_FILES = ("config.json", "tokenizer_config.json", "preprocessor_config.json", "processor_config.json")
+
+
+def refuse_remote_code(source: str | Path, where: str) -> None:
+    """CheckpointError if the local folder ``source`` asks transformers to run its own code
+    (an ``auto_map`` in its config files). Checkpoints are data: their code never runs, and
+    every ``from_pretrained`` here also passes ``trust_remote_code=False`` (which makes
+    transformers refuse a hub id with custom code instead of asking on the terminal)."""
+    import json
+
+    folder = Path(source)
+    if not folder.is_dir():
+        return
+    for name in REMOTE_CODE_FILES:
+        path = folder / name
+        if not path.is_file():
+            continue
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # unreadable: transformers reports it
+        if isinstance(data, dict) and "auto_map" in data:
+            raise CheckpointError(
+                f"{where}: {path} has an 'auto_map', i.e. it asks to run Python code shipped in the folder; "
+                "routellm never runs checkpoint code (trust_remote_code=False). Use a checkpoint of a "
+                "standard transformers architecture."
+            )
+
+
+def pretrained(auto_cls: Any, source: str | Path, where: str, **kwargs: Any) -> Any:
+    """``auto_cls.from_pretrained(source, trust_remote_code=False, **kwargs)`` after
+    ``refuse_remote_code``; errors propagate as transformers raises them."""
+    refuse_remote_code(source, where)
+    return auto_cls.from_pretrained(str(source), trust_remote_code=False, **kwargs)
+
+
 def from_pretrained_strict(auto_cls: Any, source: str, where: str, **kwargs: Any) -> Any:
     """``auto_cls.from_pretrained(source, **kwargs)`` that refuses a partial load: any missing,
     unexpected or mis-shaped weight (which transformers would fill with random values, so that
-    scores change on every load) is a CheckpointError. Other load failures too."""
+    scores change on every load) is a CheckpointError. Other load failures too. Never runs
+    code from the folder (``refuse_remote_code``)."""
+    refuse_remote_code(source, where)
     try:
         with quiet_transformers():
-            model, info = auto_cls.from_pretrained(source, output_loading_info=True, **kwargs)
+            model, info = auto_cls.from_pretrained(
+                source, output_loading_info=True, trust_remote_code=False, **kwargs
+            )
     except Exception as exc:  # noqa: BLE001 - transformers raises many types for a bad folder
         raise CheckpointError(f"{where}: the weights cannot be loaded ({type(exc).__name__}: {exc}).") from exc
     missing = [k for k in info.get("missing_keys") or [] if not _is_tied_alias(model, k)]
