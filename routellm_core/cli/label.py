@@ -29,7 +29,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--judge", required=True, help="judge model, provider:model")
     p.add_argument("--out", required=True, help="output battles file (.jsonl)")
     p.add_argument("-n", "--n", type=int, help="prompts to sample (distinct, stratified by length; default: all)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="random seed of the prompt sample (default: 0)")
     p.add_argument("--column", help="the column holding the prompt (default: prompt, messages or inputs)")
     p.add_argument("--mode", choices=("single", "pairwise"), default="single",
                    help="single: grade each answer 1-10 (MT-Bench); pairwise: compare two answers, both orders")
