@@ -205,9 +205,6 @@ class RoutedModels:
         """The model names ``GET /v1/models`` lists (each also takes a threshold or share)."""
         return [PREFIX + DEFAULT, *(PREFIX + name for name in self.routers)]
 
-    def upstream_names(self) -> dict[str, str]:
-        return {"strong": messages.model_name(self.strong), "weak": messages.model_name(self.weak)}
-
     def check_name(self, model_name: str) -> None:
         """APIError 404/400 unless ``model_name`` is a name this server takes."""
         self.routed(model_name)
