@@ -178,7 +178,7 @@ class RoutedChatModel(BaseChatModel):
     router: Any = Field(default_factory=from_env("ROUTELLM_ROUTER", default=DEFAULT_ROUTER))
     """Router name (``"mf"``, ``"random"``...), checkpoint folder, hub id, a ``Router`` or a
     ready ``RoutingPolicy``. Default: the ``ROUTELLM_ROUTER`` environment variable, else
-    ``"mf"``."""
+    ``"default"``, the bundled default router (today a ``pooled_ridge`` checkpoint)."""
     threshold: float | None = None
     """Score cut-off in [0, 1]: strong iff score >= threshold."""
     strong_fraction: float | None = None
