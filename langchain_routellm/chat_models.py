@@ -30,7 +30,6 @@ Where LangChain's own machinery is not enough (each kept for a behaviour a test 
 
 from __future__ import annotations
 
-import copy
 import pickle
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
@@ -56,6 +55,7 @@ from langchain_routellm.messages import StickyRoutes, last_human_text, model_nam
 from langchain_routellm.named_models import chat_model_from_name
 from routellm_core.errors import ConfigError, RouteLLMError
 from routellm_core.utils.arguments import check_keywords
+from routellm_core.utils.copies import deepcopy_sharing
 from routellm_core.routing.capabilities import shared_capabilities
 from routellm_core.routing.decision import STRONG, WEAK, RoutingDecision
 from routellm_core.routing.fallback import Attempts
@@ -249,12 +249,7 @@ class RoutedChatModel(BaseChatModel):
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> RoutedChatModel:
         """A deep copy shares the chat models and the router (clients and read-only weights) and
         copies its own settings and the policy, its online state included."""
-        memo = {} if memo is None else memo
-        for shared in (self._policy.router, *self._members().values()):
-            memo.setdefault(id(shared), shared)
-        clone = type(self).__new__(type(self))
-        clone.__setstate__(copy.deepcopy(self.__getstate__(), memo))
-        return clone
+        return deepcopy_sharing(self, (self._policy.router, *self._members().values()), memo)
 
     # ------------------------------------------------------------------ identity
     @property

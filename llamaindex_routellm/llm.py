@@ -29,8 +29,6 @@ its handlers that the chosen LLM's manager lacks; and acquires its own rate limi
 
 from __future__ import annotations
 
-import copy
-
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
@@ -62,6 +60,7 @@ from llamaindex_routellm.events import LLMCallEvent, RoutingDecisionEvent, Routi
 from llamaindex_routellm.messages import ToolRequest, latest_user_text, routing_of, tag, user_messages
 from routellm_core.errors import ConfigError
 from routellm_core.utils.arguments import check_keywords, keyword_names
+from routellm_core.utils.copies import deepcopy_sharing
 from routellm_core.routing.capabilities import shared_capabilities
 from routellm_core.routing.decision import RoutingDecision
 from routellm_core.routing.fallback import Attempts
@@ -162,7 +161,9 @@ class RoutedLLM(FunctionCallingLLM):
     ) -> None:
         if kwargs:  # the other LLM fields (system_prompt, output_parser...) pass through
             check_keywords(type(self).__name__, kwargs, {*keyword_names(RoutedLLM.__init__), *type(self).model_fields})
-        members = routed_members(strong, weak, llms, owner="RoutedLLM", models_keyword="llms", kind="LlamaIndex LLM")
+        members = routed_members(
+            strong, weak, llms, owner="RoutedLLM", models_keyword="llms", kind="LlamaIndex LLM"
+        )
         for label, llm in members.items():
             where = f"{label}=" if llms is None else f"llms[{label!r}]"
             if isinstance(llm, str):
@@ -179,8 +180,9 @@ class RoutedLLM(FunctionCallingLLM):
         if route_on is not None and not callable(route_on):
             raise ConfigError(f"route_on must be a function messages -> str, got {type(route_on).__name__}.")
         multi = multi_model_options(
-            llms, type(self)._model_name, prices=prices, budget=budget, shares=shares, thresholds=thresholds,
-            tokens=tokens, strategy=strategy, router_models=router_models, calibration_prompts=calibration_prompts,
+            llms, type(self)._model_name, prices=prices, budget=budget, shares=shares,
+            thresholds=thresholds, tokens=tokens, strategy=strategy, router_models=router_models,
+            calibration_prompts=calibration_prompts,
         )
         policy = RoutingPolicy.build(router, threshold=threshold, strong_fraction=strong_fraction, online=online,
                                      **multi)
@@ -226,12 +228,8 @@ class RoutedLLM(FunctionCallingLLM):
     def __deepcopy__(self, memo: Optional[Dict[int, Any]] = None) -> "RoutedLLM":
         """A deep copy shares the LLMs and the router (clients and read-only weights) and copies
         its own settings and the policy, its online state included."""
-        memo = {} if memo is None else memo
-        for shared in (self._policy.router, *self._members().values(), self.callback_manager):
-            memo.setdefault(id(shared), shared)
-        clone = type(self).__new__(type(self))
-        clone.__setstate__(copy.deepcopy(self.__getstate__(), memo))
-        return clone
+        shared = (self._policy.router, *self._members().values(), self.callback_manager)
+        return deepcopy_sharing(self, shared, memo)
 
     @property
     def policy(self) -> RoutingPolicy:

@@ -77,7 +77,7 @@ def multi_model_options(
         return {}
     names = {label: name for label, name in ((label, name_of(m)) for label, m in models.items()) if name}
     return {
-        "models": list(models), "prices": prices, "budget": budget, "shares": shares, "thresholds": thresholds,
-        "tokens": tokens, "strategy": strategy, "router_models": router_models,
+        "models": list(models), "prices": prices, "budget": budget, "shares": shares,
+        "thresholds": thresholds, "tokens": tokens, "strategy": strategy, "router_models": router_models,
         "calibration_prompts": calibration_prompts, "model_names": names,
     }

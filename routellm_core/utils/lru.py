@@ -1,6 +1,7 @@
 """A thread-safe LRU map bounded by bytes, not entries: the one cache behind the embedding cache,
-sticky-routing memory and the server's routed models (there bounded by a count, see ``sizeof``). Long text keys are stored as a 32-byte digest (``text_key``), so an
-entry's size does not grow with the prompt."""
+sticky-routing memory and the server's routed models (there bounded by a count, see ``sizeof``).
+Long text keys are stored as a 32-byte digest (``text_key``), so an entry's size does not grow
+with the prompt."""
 
 from __future__ import annotations
 
