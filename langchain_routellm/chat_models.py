@@ -30,10 +30,9 @@ Where LangChain's own machinery is not enough (each kept for a behaviour a test 
 
 from __future__ import annotations
 
-import copy
 import pickle
 
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
@@ -56,9 +55,11 @@ from langchain_routellm.messages import StickyRoutes, last_human_text, model_nam
 from langchain_routellm.named_models import chat_model_from_name
 from routellm_core.errors import ConfigError, RouteLLMError
 from routellm_core.utils.arguments import check_keywords
+from routellm_core.utils.copies import deepcopy_sharing
 from routellm_core.routing.capabilities import shared_capabilities
 from routellm_core.routing.decision import STRONG, WEAK, RoutingDecision
 from routellm_core.routing.fallback import Attempts
+from routellm_core.routing.members import members_by_label, multi_model_options, routed_members
 from routellm_core.routing.metadata import ROUTING_KEY, routing_metadata
 from routellm_core.routers.registry import DEFAULT_ROUTER
 from routellm_core.routing.policy import RoutingPolicy
@@ -178,7 +179,7 @@ class RoutedChatModel(BaseChatModel):
     router: Any = Field(default_factory=from_env("ROUTELLM_ROUTER", default=DEFAULT_ROUTER))
     """Router name (``"mf"``, ``"random"``...), checkpoint folder, hub id, a ``Router`` or a
     ready ``RoutingPolicy``. Default: the ``ROUTELLM_ROUTER`` environment variable, else
-    ``"mf"``."""
+    ``"default"``, the bundled default router (today a ``pooled_ridge`` checkpoint)."""
     threshold: float | None = None
     """Score cut-off in [0, 1]: strong iff score >= threshold."""
     strong_fraction: float | None = None
@@ -207,21 +208,16 @@ class RoutedChatModel(BaseChatModel):
         check_keywords(type(self).__name__, data, {*type(self).model_fields, *_STANDARD_CONNECTION_PARAMS})
         data = _named_models_built({k: v for k, v in data.items() if k not in _STANDARD_CONNECTION_PARAMS})
         super().__init__(**data)
-        if self.models is not None:
-            if self.strong is not None or self.weak is not None:
-                raise ConfigError("give either strong= and weak=, or models={...}, not both.")
-            if not isinstance(self.models, dict) or len(self.models) < 2:
-                raise ConfigError("models must map at least two names to chat models.")
-        elif self.strong is None or self.weak is None:
-            raise ConfigError("RoutedChatModel needs strong= and weak= chat models, or models={name: chat model}.")
-        for member in self._members().values():
+        members = routed_members(
+            self.strong, self.weak, self.models, owner=_OWNER, models_keyword="models", kind="chat model"
+        )
+        for member in members.values():
             unwrap(member)
-        multi = {
-            "models": list(self.models), "prices": self.prices, "budget": self.budget, "shares": self.shares,
-            "thresholds": self.thresholds, "tokens": self.tokens, "strategy": self.strategy,
-            "router_models": self.router_models, "calibration_prompts": self.calibration_prompts,
-            "model_names": {label: self._model_name(label) for label in self.models},
-        } if self.models is not None else {}
+        multi = multi_model_options(
+            self.models, lambda member: model_name(*unwrap(member)), prices=self.prices, budget=self.budget,
+            shares=self.shares, thresholds=self.thresholds, tokens=self.tokens, strategy=self.strategy,
+            router_models=self.router_models, calibration_prompts=self.calibration_prompts,
+        )
         self._policy = RoutingPolicy.build(
             self.router, threshold=self.threshold, strong_fraction=self.strong_fraction, online=self.online, **multi
         )
@@ -253,12 +249,7 @@ class RoutedChatModel(BaseChatModel):
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> RoutedChatModel:
         """A deep copy shares the chat models and the router (clients and read-only weights) and
         copies its own settings and the policy, its online state included."""
-        memo = {} if memo is None else memo
-        for shared in (self._policy.router, *self._members().values()):
-            memo.setdefault(id(shared), shared)
-        clone = type(self).__new__(type(self))
-        clone.__setstate__(copy.deepcopy(self.__getstate__(), memo))
-        return clone
+        return deepcopy_sharing(self, (self._policy.router, *self._members().values()), memo)
 
     # ------------------------------------------------------------------ identity
     @property
@@ -285,11 +276,9 @@ class RoutedChatModel(BaseChatModel):
             "strategy": self._policy.strategy,
         }
 
-    def _members(self) -> dict[str, Runnable[Any, Any]]:
+    def _members(self) -> Mapping[str, Runnable[Any, Any]]:
         """The routed models by label: ``strong``/``weak``, or the names of ``models``."""
-        if self.models is not None:
-            return self.models
-        return {STRONG: self.strong, WEAK: self.weak}  # type: ignore[dict-item]
+        return members_by_label(self.strong, self.weak, self.models)
 
     def _resolve_model_profile(self) -> Any:
         profiles = [cast("dict[str, Any] | None", self._target(label)[0].profile) for label in self._members()]

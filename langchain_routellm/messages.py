@@ -12,6 +12,7 @@ from langchain_core.runnables import RunnableBinding, RunnableConfig
 
 from routellm_core.errors import ConfigError, InvalidPromptError
 from routellm_core.routing.decision import RoutingDecision
+from routellm_core.routing.members import model_name_of
 from routellm_core.routing.metadata import ROUTING_KEY, decision_from_metadata
 from routellm_core.utils.lru import ByteLRU, text_key
 
@@ -32,13 +33,11 @@ def unwrap(runnable: Any) -> tuple[BaseChatModel, dict[str, Any]]:
 
 
 def model_name(model: BaseChatModel, bound: dict[str, Any] | None = None) -> str:
+    """The model's name: a bound ``model=`` keyword, else core's ``model_name_of``, else its
+    ``_llm_type``."""
     if bound and isinstance(bound.get("model"), str):
         return bound["model"]
-    for attr in ("model_name", "model", "model_id", "deployment_name"):
-        value = getattr(model, attr, None)
-        if isinstance(value, str) and value:
-            return value
-    return model._llm_type
+    return model_name_of(model) or model._llm_type
 
 
 def text(message: BaseMessage) -> str:

@@ -1,7 +1,7 @@
 """llamaindex_routellm: RouteLLM routing for LlamaIndex.
 
     from llamaindex_routellm import RoutedLLM, route_on_query
-    llm = RoutedLLM(strong=Anthropic(model="claude-sonnet-4-5"), weak=OpenAI(model="gpt-4o-mini"),
+    llm = RoutedLLM(strong=Anthropic(model="claude-sonnet-4-6"), weak=OpenAI(model="gpt-4o-mini"),
                     router="mf", strong_fraction=0.3, route_on=route_on_query)
     Settings.llm = llm
     resp = llm.chat(messages); resp.additional_kwargs["routing"]   # {"model": "weak", ...}

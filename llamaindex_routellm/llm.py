@@ -29,9 +29,7 @@ its handlers that the chosen LLM's manager lacks; and acquires its own rate limi
 
 from __future__ import annotations
 
-import copy
-
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
 
@@ -62,9 +60,11 @@ from llamaindex_routellm.events import LLMCallEvent, RoutingDecisionEvent, Routi
 from llamaindex_routellm.messages import ToolRequest, latest_user_text, routing_of, tag, user_messages
 from routellm_core.errors import ConfigError
 from routellm_core.utils.arguments import check_keywords, keyword_names
+from routellm_core.utils.copies import deepcopy_sharing
 from routellm_core.routing.capabilities import shared_capabilities
-from routellm_core.routing.decision import STRONG, WEAK, RoutingDecision
+from routellm_core.routing.decision import RoutingDecision
 from routellm_core.routing.fallback import Attempts
+from routellm_core.routing.members import members_by_label, model_name_of, multi_model_options, routed_members
 from routellm_core.routing.metadata import answering_model, routing_metadata
 from routellm_core.routers.registry import DEFAULT_ROUTER
 from routellm_core.routing.policy import RoutingPolicy
@@ -161,16 +161,9 @@ class RoutedLLM(FunctionCallingLLM):
     ) -> None:
         if kwargs:  # the other LLM fields (system_prompt, output_parser...) pass through
             check_keywords(type(self).__name__, kwargs, {*keyword_names(RoutedLLM.__init__), *type(self).model_fields})
-        if llms is not None:
-            if strong is not None or weak is not None:
-                raise ConfigError("give either strong= and weak=, or llms={...}, not both.")
-            if not isinstance(llms, dict) or len(llms) < 2:
-                raise ConfigError("RoutedLLM llms= must map at least two names to LlamaIndex LLMs.")
-            members: Dict[str, Any] = dict(llms)
-        elif strong is None or weak is None:
-            raise ConfigError("RoutedLLM needs strong= and weak= LLMs, or llms={name: LLM}.")
-        else:
-            members = {"strong": strong, "weak": weak}
+        members = routed_members(
+            strong, weak, llms, owner="RoutedLLM", models_keyword="llms", kind="LlamaIndex LLM"
+        )
         for label, llm in members.items():
             where = f"{label}=" if llms is None else f"llms[{label!r}]"
             if isinstance(llm, str):
@@ -186,12 +179,11 @@ class RoutedLLM(FunctionCallingLLM):
                 )
         if route_on is not None and not callable(route_on):
             raise ConfigError(f"route_on must be a function messages -> str, got {type(route_on).__name__}.")
-        multi: Dict[str, Any] = {} if llms is None else {
-            "models": list(llms), "prices": prices, "budget": budget, "shares": shares, "thresholds": thresholds,
-            "tokens": tokens, "strategy": strategy, "router_models": router_models,
-            "calibration_prompts": calibration_prompts,
-            "model_names": {k: v for k, v in ((k, type(self)._model_name(v)) for k, v in llms.items()) if v},
-        }
+        multi = multi_model_options(
+            llms, type(self)._model_name, prices=prices, budget=budget, shares=shares,
+            thresholds=thresholds, tokens=tokens, strategy=strategy, router_models=router_models,
+            calibration_prompts=calibration_prompts,
+        )
         policy = RoutingPolicy.build(router, threshold=threshold, strong_fraction=strong_fraction, online=online,
                                      **multi)
         super().__init__(
@@ -236,12 +228,8 @@ class RoutedLLM(FunctionCallingLLM):
     def __deepcopy__(self, memo: Optional[Dict[int, Any]] = None) -> "RoutedLLM":
         """A deep copy shares the LLMs and the router (clients and read-only weights) and copies
         its own settings and the policy, its online state included."""
-        memo = {} if memo is None else memo
-        for shared in (self._policy.router, *self._members().values(), self.callback_manager):
-            memo.setdefault(id(shared), shared)
-        clone = type(self).__new__(type(self))
-        clone.__setstate__(copy.deepcopy(self.__getstate__(), memo))
-        return clone
+        shared = (self._policy.router, *self._members().values(), self.callback_manager)
+        return deepcopy_sharing(self, shared, memo)
 
     @property
     def policy(self) -> RoutingPolicy:
@@ -260,11 +248,9 @@ class RoutedLLM(FunctionCallingLLM):
         return self._policy
 
     # ------------------------------------------------------------------ metadata
-    def _members(self) -> Dict[str, LLM]:
+    def _members(self) -> Mapping[str, LLM]:
         """The routed LLMs by label: ``strong``/``weak``, or the names of ``llms``."""
-        if self.llms is not None:
-            return self.llms
-        return {STRONG: self.strong, WEAK: self.weak}  # type: ignore[dict-item]
+        return members_by_label(self.strong, self.weak, self.llms)
 
     @property
     def metadata(self) -> LLMMetadata:
@@ -300,10 +286,9 @@ class RoutedLLM(FunctionCallingLLM):
 
     @staticmethod
     def _model_name(llm: LLM) -> Optional[str]:
-        for attr in ("model", "model_name"):
-            value = getattr(llm, attr, None)
-            if isinstance(value, str) and value:
-                return value
+        found = model_name_of(llm, ("model", "model_name"))
+        if found:
+            return found
         try:
             return llm.metadata.model_name
         except Exception:  # noqa: BLE001

@@ -35,7 +35,7 @@ OPENAI_BASE_URL, ANTHROPIC_BASE_URL, ...); install the LangChain package of each
 (langchain-openai, langchain-anthropic, ...). Needs the serve extra: {install_hint('serve')}.
 
 example:
-  routellm serve --strong anthropic:claude-sonnet-4-5 --weak openai:gpt-4o-mini --strong-fraction 0.3
+  routellm serve --strong anthropic:claude-sonnet-4-6 --weak openai:gpt-4o-mini --strong-fraction 0.3
 """
 
 
@@ -52,7 +52,7 @@ def register(subparsers: Any) -> None:
         "--strong",
         required=True,
         metavar="PROVIDER:MODEL",
-        help="strong upstream, named as init_chat_model names it (e.g. anthropic:claude-sonnet-4-5)",
+        help="strong upstream, named as init_chat_model names it (e.g. anthropic:claude-sonnet-4-6)",
     )
     p.add_argument(
         "--weak", required=True, metavar="PROVIDER:MODEL", help="weak upstream (e.g. openai:gpt-4o-mini)"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import inspect
 import math
 import warnings
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -24,6 +23,7 @@ from routellm_core.checkpoints.loading import load_router
 from routellm_core.errors import ConfigError, RouteLLMError
 from routellm_core.routers.registry import DEFAULT_ROUTER
 from routellm_core.routing.policy import RoutingPolicy
+from routellm_core.utils.lru import ByteLRU
 
 from langchain_routellm import messages
 from langchain_routellm.chat_models import RoutedChatModel
@@ -45,6 +45,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: distinct model names (router + threshold/share) whose RoutedChatModel is kept
 MODEL_CACHE_SIZE = 256
+
+
+def _one_entry(key: Any, value: Any) -> int:
+    """The routed-model cache counts entries, not bytes (``ByteLRU``'s ``sizeof``)."""
+    return 1
 
 
 @dataclass
@@ -199,14 +204,11 @@ class RoutedModels:
             threshold=settings.threshold,
             strong_fraction=settings.strong_fraction,
         )  # checks the server's own policy now
-        self._cache: OrderedDict[ModelSpec, RoutedChatModel] = OrderedDict()
+        self._cache: ByteLRU[RoutedChatModel] = ByteLRU(MODEL_CACHE_SIZE, sizeof=_one_entry)
 
     def names(self) -> list[str]:
         """The model names ``GET /v1/models`` lists (each also takes a threshold or share)."""
         return [PREFIX + DEFAULT, *(PREFIX + name for name in self.routers)]
-
-    def upstream_names(self) -> dict[str, str]:
-        return {"strong": messages.model_name(self.strong), "weak": messages.model_name(self.weak)}
 
     def check_name(self, model_name: str) -> None:
         """APIError 404/400 unless ``model_name`` is a name this server takes."""
@@ -217,7 +219,6 @@ class RoutedModels:
         spec = parse_model_name(model_name, self.routers, self.default_router)
         found = self._cache.get(spec)
         if found is not None:
-            self._cache.move_to_end(spec)
             return found
         threshold, fraction = spec.threshold, spec.strong_fraction
         if threshold is None and fraction is None:
@@ -229,9 +230,7 @@ class RoutedModels:
         routed = RoutedChatModel(
             strong=self.strong, weak=self.weak, router=policy, fallback_to_other=self.settings.fallback
         )
-        self._cache[spec] = routed
-        while len(self._cache) > MODEL_CACHE_SIZE:
-            self._cache.popitem(last=False)
+        self._cache.put(spec, routed)
         return routed
 
     async def for_request(self, request: ChatRequest) -> RoutedChatModel:

@@ -91,11 +91,6 @@ class CurveResult:
         out = np.interp(fraction, self.fractions, self.quality_curve)
         return float(out) if np.ndim(out) == 0 else out
 
-    def pgr_at(self, fraction: float | np.ndarray) -> float | np.ndarray:
-        """PGR at strong-call share(s) in [0, 1], interpolated."""
-        out = np.interp(fraction, self.fractions, self.pgr_curve)
-        return float(out) if np.ndim(out) == 0 else out
-
     def on_grid(self, points: int = 201) -> dict[str, list[float]]:
         """The curve resampled at ``points`` equally spaced shares (0 = every k/n point)."""
         f = self.fractions if points <= 0 else np.linspace(0.0, 1.0, points)

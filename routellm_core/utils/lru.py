@@ -1,6 +1,7 @@
-"""A thread-safe LRU map bounded by bytes, not entries: the one cache behind the embedding cache
-and sticky-routing memory. Long text keys are stored as a 32-byte digest (``text_key``), so an
-entry's size does not grow with the prompt."""
+"""A thread-safe LRU map bounded by bytes, not entries: the one cache behind the embedding cache,
+sticky-routing memory and the server's routed models (there bounded by a count, see ``sizeof``).
+Long text keys are stored as a 32-byte digest (``text_key``), so an entry's size does not grow
+with the prompt."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import hashlib
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
 import numpy as np
@@ -39,22 +40,27 @@ def approx_bytes(obj: Any) -> int:
 class ByteLRU(Generic[V]):
     """Least-recently-used map holding at most ``max_bytes`` bytes of keys and values (as
     measured by ``approx_bytes``); the oldest entries are dropped first, and an entry larger than
-    the whole budget is not stored. All methods are thread-safe."""
+    the whole budget is not stored. All methods are thread-safe.
 
-    def __init__(self, max_bytes: int) -> None:
+    ``sizeof(key, value)``: an entry's cost in the budget's unit (default: ``approx_bytes`` of
+    both, in bytes); a function returning 1 bounds the number of entries instead. It must be a
+    module-level function for the map to pickle."""
+
+    def __init__(self, max_bytes: int, sizeof: Callable[[Hashable, V], int] | None = None) -> None:
         if max_bytes < 0:
             raise ValueError(f"max_bytes must be >= 0, got {max_bytes}")
         self.max_bytes = int(max_bytes)
+        self.sizeof = sizeof
         self.nbytes = 0
         self._items: OrderedDict[Hashable, tuple[V, int]] = OrderedDict()
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, Any]:
         """Copies and pickles start empty (a cache), with their own lock."""
-        return {"max_bytes": self.max_bytes}
+        return {"max_bytes": self.max_bytes, "sizeof": self.sizeof}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["max_bytes"])  # type: ignore[misc]
+        self.__init__(state["max_bytes"], state.get("sizeof"))  # type: ignore[misc]
 
     def get(self, key: Hashable) -> V | None:
         """The value for ``key`` (now the most recently used), or None."""
@@ -67,7 +73,7 @@ class ByteLRU(Generic[V]):
 
     def put(self, key: Hashable, value: V) -> None:
         """Store ``value`` under ``key``, dropping the least recently used entries to fit."""
-        size = approx_bytes(key) + approx_bytes(value)
+        size = approx_bytes(key) + approx_bytes(value) if self.sizeof is None else self.sizeof(key, value)
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:

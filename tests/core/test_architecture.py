@@ -37,9 +37,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     )),
     ("policy", ("routellm_core.routing.policy",)),
     ("evaluation", ("routellm_core.evaluation",)),
-    ("command line, facade, 0.1 import paths", (
-        "routellm_core.cli", "routellm_core.calibration", "routellm_core.compat",
-    )),
+    ("command line, facade", ("routellm_core.cli",)),
     ("framework adapters", ("langchain_routellm", "llamaindex_routellm")),
 ]
 FACADE = "routellm_core"  # the root __init__: re-exports only
