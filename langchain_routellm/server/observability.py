@@ -69,7 +69,8 @@ class Metrics:
             ["route", "model"], registry=r,
         )
         self.tokens = Counter(
-            "routellm_tokens", "Tokens the upstreams reported, by upstream model and kind (prompt, completion).",
+            "routellm_tokens",
+            "Tokens the upstreams reported, by upstream model and kind (prompt, completion).",
             ["model", "kind"], registry=r,
         )
         self.routing_seconds = Histogram(
@@ -118,6 +119,10 @@ class Observation:
         if usage:
             self.prompt_tokens = _int(usage.get("prompt_tokens"))
             self.completion_tokens = _int(usage.get("completion_tokens"))
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 3)
 
 
 def _int(value: Any) -> int | None:
@@ -186,8 +191,8 @@ class Observer:
                 "threshold": routing.get("threshold"),
                 "fallback": fallback,
                 "latency_ms": round(latency * 1000, 3),
-                "routing_ms": None if obs.routing_seconds is None else round(obs.routing_seconds * 1000, 3),
-                "upstream_ms": None if obs.upstream_seconds is None else round(obs.upstream_seconds * 1000, 3),
+                "routing_ms": _ms(obs.routing_seconds),
+                "upstream_ms": _ms(obs.upstream_seconds),
                 "prompt_tokens": obs.prompt_tokens,
                 "completion_tokens": obs.completion_tokens,
             }

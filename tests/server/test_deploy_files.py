@@ -87,7 +87,8 @@ def test_image_exposes_the_port_checks_health_and_serves():
     (cmd,) = [args for word, args in steps if word == "CMD"]
     argv = json.loads(cmd)
     assert argv[:2] == ["routellm", "serve"]
-    assert argv[argv.index("--host") + 1] == "0.0.0.0" and argv[argv.index("--port") + 1] == str(defaults.PORT)
+    assert argv[argv.index("--host") + 1] == "0.0.0.0"
+    assert argv[argv.index("--port") + 1] == str(defaults.PORT)
     assert not any("KEY" in arg for arg in argv)  # keys come from the environment only
 
 
