@@ -1,11 +1,13 @@
-"""The Starlette app: ``POST /v1/chat/completions``, ``GET /v1/models``, ``GET /health``.
+"""The Starlette app: ``POST /v1/chat/completions``, ``GET /v1/models``, ``GET /health``,
+``GET /metrics``.
 
 Each chat request is checked (bearer key, size, body), turned into LangChain messages, and sent
 through the ``RoutedChatModel`` its model name asks for. The routing decision comes back in
 ``x-routellm-*`` headers and in a ``"routing"`` field of the body (of the first chunk when
 streaming). A stream's first chunk is awaited before the response starts, so an upstream that
 fails at once still gets its own status code; later failures arrive as an OpenAI-style error
-event.
+event. Each chat request is routed first (timed), then answered; it is counted in the metrics
+and logged once it ends (a stream when its last chunk is sent: ``observability``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from langchain_core.messages import AIMessageChunk
+from langchain_core.messages import AIMessageChunk, BaseMessage
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -26,9 +28,19 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from langchain_routellm.chat_models import DECISION_KW
 from langchain_routellm.server import defaults
 from langchain_routellm.server.errors import APIError, to_api_error
 from langchain_routellm.server.models import RoutedModels, ServerSettings
+from langchain_routellm.server.observability import (
+    INVALID_ROUTE,
+    METRICS_CONTENT_TYPE,
+    Metrics,
+    Observation,
+    Observer,
+    prometheus_available,
+    set_span_attributes,
+)
 from langchain_routellm.server.openai_format import (
     ChatRequest,
     StreamTranslator,
@@ -136,8 +148,17 @@ async def _pump(stream: AsyncIterator[AIMessageChunk], queue: asyncio.Queue[Any]
         await stream.aclose()  # type: ignore[attr-defined]
 
 
+def _prompt_text(messages: list[BaseMessage]) -> str | None:
+    """The last user message's text (logged only with ``--log-prompts``)."""
+    for message in reversed(messages):
+        if message.type == "human":
+            return str(message.text)
+    return None
+
+
 class RoutingServer:
-    """The endpoints, over one ``RoutedModels``. ``in_flight`` counts open chat requests."""
+    """The endpoints, over one ``RoutedModels``. ``in_flight`` counts open chat requests;
+    ``metrics`` is None when prometheus-client is not installed."""
 
     def __init__(self, settings: ServerSettings) -> None:
         self.settings = settings
@@ -151,6 +172,8 @@ class RoutingServer:
         #: set when the graceful-shutdown time is up: open streams end with an error event
         self.closing = False
         self._streams: set[asyncio.Queue[Any]] = set()
+        self.metrics = Metrics(lambda: self.in_flight) if prometheus_available() else None
+        self.observer = Observer(self.metrics, log_prompts=settings.log_prompts)
 
     def begin_shutdown(self, graceful_timeout: float | None) -> None:
         """Called as the server starts its graceful shutdown: open streams get until
@@ -266,13 +289,36 @@ class RoutingServer:
 
     # ------------------------------------------------------------------ endpoints
     async def chat_completions(self, request: Request) -> Response:
+        """The endpoint, counted and logged: a stream when it ends (its cleanup), else now."""
+        obs = Observation()
+        try:
+            response = await self._chat_completions(request, obs)
+        except BaseException as exc:
+            if isinstance(exc, Exception):
+                error = exc if isinstance(exc, APIError) else to_api_error(exc)
+                obs.status, obs.error = error.status, error.code
+            else:  # cancelled: the client or the server went away
+                obs.status, obs.error = CLIENT_CLOSED, "cancelled"
+            self.observer.finish(obs)
+            raise
+        obs.status = response.status_code
+        if not isinstance(response, _CleanupStreamingResponse):
+            self.observer.finish(obs)
+        return response
+
+    async def _chat_completions(self, request: Request, obs: Observation) -> Response:
         self._authorize(request)
         raw = await self._read_body(request)
         if len(raw) > INLINE_PARSE_BYTES:
             chat = await asyncio.to_thread(self._parse, raw)
         else:
             chat = self._parse(raw)
+        obs.stream, obs.route = chat.stream, INVALID_ROUTE
+        if self.observer.log_prompts:
+            obs.prompt = _prompt_text(chat.messages)
         try:
+            self.models.check_name(chat.model)
+            obs.route = self.observer.route_label(chat.model)
             model = await self.models.for_request(chat)
         except APIError:
             raise
@@ -282,14 +328,26 @@ class RoutingServer:
         self.in_flight += 1
         streaming = False
         try:
+            started = time.perf_counter()
+            decision = await model.adecide(chat.messages)
+            obs.routing_seconds = time.perf_counter() - started
+            # the decision made here is handed to the call (as RoutedChatModel hands its own),
+            # with the run metadata and tags it would have set
+            config = model._with_routing(None, decision)
+            kwargs = {**chat.call_kwargs, DECISION_KW: decision}
+            obs.upstream_start = time.perf_counter()
             if chat.stream:
                 response = await self._stream(
-                    request, model.astream(chat.messages, **chat.call_kwargs), chat, completion_id, created
+                    request, model.astream(chat.messages, config, **kwargs), chat, completion_id, created, obs
                 )
                 streaming = True  # the response's cleanup counts it out
                 return response
-            message = await self._until_answered(request, model.ainvoke(chat.messages, **chat.call_kwargs))
+            message = await self._until_answered(request, model.ainvoke(chat.messages, config, **kwargs))
+            obs.upstream_done()
             body = completion_body(message, completion_id=completion_id, created=created)
+            obs.routing = body["routing"]
+            obs.usage(body.get("usage"))
+            set_span_attributes(obs.route, obs.routing)
             content = _json_bytes(body)
         except _ClientGone:
             return Response(status_code=CLIENT_CLOSED)
@@ -313,6 +371,7 @@ class RoutingServer:
         chat: ChatRequest,
         completion_id: str,
         created: int,
+        obs: Observation,
     ) -> Response:
         queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=_STREAM_BUFFER)
         pump = asyncio.ensure_future(_pump(stream, queue))
@@ -325,6 +384,8 @@ class RoutingServer:
             translator = StreamTranslator(completion_id, created, chat.include_usage)
             first_chunk = items[0] is not _END
             head = "".join(_sse(payload) for payload in translator.translate(items[0])) if first_chunk else ""
+            obs.routing = translator.routing
+            set_span_attributes(obs.route, obs.routing)
             _encode(head)
         except BaseException:
             pump.cancel()
@@ -337,6 +398,8 @@ class RoutingServer:
                 while True:
                     for item in pending:
                         if item is _END:
+                            obs.upstream_done()
+                            obs.usage(translator.usage)
                             yield _encode(
                                 out
                                 + "".join(_sse(payload) for payload in translator.finish())
@@ -352,9 +415,11 @@ class RoutingServer:
                         yield _encode(out)
                     pending, out = await self._take(queue), ""
             except _Unencodable:
+                obs.error = _invalid_unicode().code
                 yield (_sse(_invalid_unicode().body()) + "data: [DONE]\n\n").encode()
             except Exception as exc:  # noqa: BLE001 - the status line is sent: report in-band
                 error = to_api_error(exc, upstream=True)
+                obs.error = error.code
                 try:
                     yield _encode(out) + (_sse(error.body()) + "data: [DONE]\n\n").encode()
                 except _Unencodable:
@@ -364,6 +429,7 @@ class RoutingServer:
             pump.cancel()
             self._streams.discard(queue)
             self.in_flight -= 1
+            self.observer.finish(obs)
 
         return _CleanupStreamingResponse(
             events(),
@@ -385,6 +451,18 @@ class RoutingServer:
 
     async def health(self, request: Request) -> Response:
         return JSONResponse({"status": "ok", "in_flight": self.in_flight})
+
+    async def metrics_endpoint(self, request: Request) -> Response:
+        """``GET /metrics``: Prometheus's text format; behind the bearer key like the API."""
+        self._authorize(request)
+        if self.metrics is None:
+            raise APIError(
+                501,
+                "GET /metrics needs the prometheus-client package: pip install prometheus-client "
+                "(it is in the serve extra).",
+                code="metrics_unavailable",
+            )
+        return Response(self.metrics.render(), media_type=METRICS_CONTENT_TYPE)
 
 
 def _model_entry(name: str) -> dict[str, Any]:
@@ -413,6 +491,7 @@ def create_app(settings: ServerSettings) -> Starlette:
             Route("/v1/models", server.list_models, methods=["GET"]),
             Route("/v1/models/{model:path}", server.get_model, methods=["GET"]),
             Route("/health", server.health, methods=["GET"]),
+            Route("/metrics", server.metrics_endpoint, methods=["GET"]),
         ],
         exception_handlers={APIError: _api_error, HTTPException: _http_error, Exception: _api_error},
     )

@@ -26,7 +26,8 @@ model. Point any OpenAI client at http://HOST:PORT/v1 and name a router as the m
   router-mf-share-0.3         router mf, about 30% of typical prompts to the strong model
 
 Endpoints: POST /v1/chat/completions (streaming, tools, response_format), GET /v1/models,
-GET /health. The decision comes back in x-routellm-* headers and a "routing" field.
+GET /health, GET /metrics (Prometheus). One JSON access-log line per chat request goes to stderr
+(logger routellm.serve.access). The decision comes back in x-routellm-* headers and a "routing" field.
 """
 
 EPILOG = f"""\
@@ -137,6 +138,12 @@ def register(subparsers: Any) -> None:
         "--max-header-bytes", type=int, default=defaults.MAX_HEADER_BYTES,
         help=f"bytes of a request's line and headers; more close the connection (default: {defaults.MAX_HEADER_BYTES})",
     )
+    p.add_argument(
+        "--log-prompts",
+        action="store_true",
+        help="put the last user message's text in each JSON access-log line (default: no prompt text "
+        "is logged)",
+    )
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
                    help="uvicorn's log level (default: info)")
     p.set_defaults(func=run)
@@ -175,6 +182,22 @@ def check_connection_args(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _log_access_to_stderr() -> None:
+    """The JSON access-log lines, one per line on stderr, unless logging is set up already."""
+    import logging
+
+    from langchain_routellm.server.observability import ACCESS_LOGGER
+
+    logger = logging.getLogger(ACCESS_LOGGER)
+    if logger.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
 def run(args: argparse.Namespace) -> int:
     """Build the app from the arguments and serve until SIGINT/SIGTERM."""
     _require_serve_extra()
@@ -198,7 +221,9 @@ def run(args: argparse.Namespace) -> int:
         max_content_parts=args.max_content_parts,
         max_nesting=args.max_nesting,
         read_timeout=args.read_timeout,
+        log_prompts=args.log_prompts,
     )
+    _log_access_to_stderr()
     app = create_app(settings)
     models = app.state.server.models
     print(

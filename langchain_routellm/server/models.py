@@ -77,6 +77,8 @@ class ServerSettings:
     max_content_parts: int = defaults.MAX_CONTENT_PARTS
     max_nesting: int = defaults.MAX_NESTING
     read_timeout: float = defaults.READ_TIMEOUT
+    #: put the last user message's text in each access-log line (off: no prompt text is logged)
+    log_prompts: bool = False
 
     def __post_init__(self) -> None:
         """Every number checked now, so a bad flag stops the server at start (one line)."""

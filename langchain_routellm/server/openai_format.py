@@ -284,6 +284,11 @@ class StreamTranslator:
             ]
         return [self._chunk(delta)] if delta else []
 
+    @property
+    def usage(self) -> dict[str, Any] | None:
+        """The usage the stream's chunks reported so far, as OpenAI's ``usage`` object (or None)."""
+        return usage_dict(self._usage)
+
     def finish(self) -> list[dict[str, Any]]:
         """The closing chunk (finish_reason), then the usage chunk if the client asked for it."""
         finish = "tool_calls" if self._tool_index else (self._finish or "stop")

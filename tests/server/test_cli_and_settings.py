@@ -3,10 +3,12 @@ and settings errors."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import urllib.request
 
 import pytest
 
@@ -140,6 +142,10 @@ def test_routellm_serve_runs_and_stops_gracefully_on_a_signal(provider_server, s
             model=ROUTED, messages=[{"role": "user", "content": HARD_EXAMPLE}]
         )
         assert reply.model == STRONG and reply.model_extra["routing"]["model"] == "strong"
+        metrics = urllib.request.urlopen(urllib.request.Request(
+            f"http://127.0.0.1:{port}/metrics", headers={"authorization": f"Bearer {key}"}
+        ), timeout=10).read().decode()
+        assert f'routellm_requests_total{{route="{ROUTED}",status="200"}} 1.0' in metrics
     finally:
         proc.send_signal(sig)
         out, err = proc.communicate(timeout=30)
@@ -147,3 +153,6 @@ def test_routellm_serve_runs_and_stops_gracefully_on_a_signal(provider_server, s
     assert "Traceback" not in err, err  # a graceful stop, not a crash
     assert "Shutting down" in err and "POST /v1/chat/completions" in out  # access log on, key not in it
     assert key not in out + err
+    access = [json.loads(line) for line in err.splitlines() if line.startswith("{")]  # the JSON access log
+    assert [(line["route"], line["decision"], line["status"]) for line in access] == [(ROUTED, "strong", 200)]
+    assert HARD_EXAMPLE not in out + err  # no prompt text without --log-prompts

@@ -1,0 +1,234 @@
+"""What the server tells operators about each chat request: Prometheus metrics (``GET /metrics``),
+one structured JSON access-log line (logger ``routellm.serve.access``) and, when
+``opentelemetry-api`` is installed, the routing decision as attributes of the current span.
+
+Every label takes values from a bounded set, so no client can grow the metrics without limit:
+``route`` is the model name the client asked for when the server took it (at most
+``MAX_ROUTE_LABELS`` distinct names, then ``"other"``), ``"invalid"`` for a name it refused and
+``"none"`` before a name was read; ``model`` is an upstream's name (``--strong`` / ``--weak``).
+Prompt text is never logged unless the operator asks (``--log-prompts``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from prometheus_client import CollectorRegistry
+
+#: the access log's logger: one JSON object per chat request, at INFO
+ACCESS_LOGGER = "routellm.serve.access"
+#: distinct ``route`` label values kept; later names are counted as "other"
+MAX_ROUTE_LABELS = 64
+#: characters of prompt text an access-log line keeps with ``--log-prompts``
+MAX_LOGGED_PROMPT_CHARS = 4000
+#: route label of a request refused before its model name was read / with a name the server refused
+NO_ROUTE, INVALID_ROUTE, OTHER_ROUTE = "none", "invalid", "other"
+#: seconds: buckets of the routing-latency histogram (router scoring: microseconds to a model's ms)
+ROUTING_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
+#: seconds: buckets of the upstream-latency histogram (an LLM call: ms to minutes)
+UPSTREAM_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
+#: the content type of Prometheus's text format
+METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+access_log = logging.getLogger(ACCESS_LOGGER)
+
+
+def prometheus_available() -> bool:
+    try:
+        import prometheus_client  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class Metrics:
+    """The server's Prometheus metrics, in a registry of its own (several servers in one process
+    do not clash). ``in_flight`` is read from ``in_flight()`` at scrape time."""
+
+    def __init__(self, in_flight: Any) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+        self.registry: CollectorRegistry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.requests = Counter(
+            "routellm_requests", "Chat completion requests by route (the model asked for) and HTTP status.",
+            ["route", "status"], registry=r,
+        )
+        self.decisions = Counter(
+            "routellm_decisions", "Routing decisions by route and the model the router chose.",
+            ["route", "model"], registry=r,
+        )
+        self.fallbacks = Counter(
+            "routellm_fallbacks", "Answers given by another model than the chosen one (--fallback).",
+            ["route", "model"], registry=r,
+        )
+        self.tokens = Counter(
+            "routellm_tokens",
+            "Tokens the upstreams reported, by upstream model and kind (prompt, completion).",
+            ["model", "kind"], registry=r,
+        )
+        self.routing_seconds = Histogram(
+            "routellm_routing_seconds", "Time to route one request (router scoring), in seconds.",
+            registry=r, buckets=ROUTING_BUCKETS,
+        )
+        self.upstream_seconds = Histogram(
+            "routellm_upstream_seconds",
+            "Time of the upstream call (to the whole answer; a stream to its last chunk), by the model "
+            "that answered, in seconds.",
+            ["model"], registry=r, buckets=UPSTREAM_BUCKETS,
+        )
+        gauge = Gauge("routellm_in_flight", "Chat completion requests being answered now.", registry=r)
+        gauge.set_function(in_flight)
+
+    def render(self) -> bytes:
+        from prometheus_client import generate_latest
+
+        return generate_latest(self.registry)
+
+
+@dataclass
+class Observation:
+    """One chat request as it goes: filled in by the endpoint, recorded once by ``finish``."""
+
+    start: float = field(default_factory=time.perf_counter)
+    route: str = NO_ROUTE
+    stream: bool = False
+    status: int = 0
+    routing: dict[str, Any] | None = None
+    routing_seconds: float | None = None
+    upstream_start: float | None = None
+    upstream_seconds: float | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    error: str | None = None
+    prompt: str | None = None
+    _done: bool = False
+
+    def upstream_done(self) -> None:
+        if self.upstream_start is not None and self.upstream_seconds is None:
+            self.upstream_seconds = time.perf_counter() - self.upstream_start
+
+    def usage(self, usage: dict[str, Any] | None) -> None:
+        """Take OpenAI-style ``usage`` (``prompt_tokens``/``completion_tokens``), if any."""
+        if usage:
+            self.prompt_tokens = _int(usage.get("prompt_tokens"))
+            self.completion_tokens = _int(usage.get("completion_tokens"))
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 3)
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+class Observer:
+    """Records finished requests into ``metrics`` (None: Prometheus not installed) and the access
+    log; keeps the set of route labels bounded."""
+
+    def __init__(self, metrics: Metrics | None, *, log_prompts: bool = False) -> None:
+        self.metrics = metrics
+        self.log_prompts = log_prompts
+        self._routes: set[str] = set()
+        self._lock = threading.Lock()
+
+    def route_label(self, name: str) -> str:
+        """``name`` as a label value: itself for the first ``MAX_ROUTE_LABELS`` names, then "other"."""
+        with self._lock:
+            if name in self._routes:
+                return name
+            if len(self._routes) < MAX_ROUTE_LABELS:
+                self._routes.add(name)
+                return name
+        return OTHER_ROUTE
+
+    def finish(self, obs: Observation) -> None:
+        """Count and log ``obs`` (once; later calls do nothing)."""
+        if obs._done:
+            return
+        obs._done = True
+        obs.upstream_done()
+        latency = time.perf_counter() - obs.start
+        routing = obs.routing or {}
+        chosen = routing.get("model")
+        answered = routing.get("answered_by") or chosen
+        model_name = routing.get("model_name")
+        fallback = bool(routing.get("fallback"))
+        m = self.metrics
+        if m is not None:
+            m.requests.labels(obs.route, str(obs.status)).inc()
+            if chosen is not None:
+                m.decisions.labels(obs.route, str(chosen)).inc()
+            if fallback:
+                m.fallbacks.labels(obs.route, str(answered)).inc()
+            if obs.routing_seconds is not None:
+                m.routing_seconds.observe(obs.routing_seconds)
+            if model_name is not None:
+                if obs.upstream_seconds is not None:
+                    m.upstream_seconds.labels(str(model_name)).observe(obs.upstream_seconds)
+                if obs.prompt_tokens:
+                    m.tokens.labels(str(model_name), "prompt").inc(obs.prompt_tokens)
+                if obs.completion_tokens:
+                    m.tokens.labels(str(model_name), "completion").inc(obs.completion_tokens)
+        if access_log.isEnabledFor(logging.INFO):
+            line: dict[str, Any] = {
+                "ts": round(time.time(), 3),
+                "route": obs.route,
+                "status": obs.status,
+                "stream": obs.stream,
+                "decision": chosen,
+                "model": answered,
+                "model_name": model_name,
+                "router": routing.get("router"),
+                "score": routing.get("score"),
+                "threshold": routing.get("threshold"),
+                "fallback": fallback,
+                "latency_ms": round(latency * 1000, 3),
+                "routing_ms": _ms(obs.routing_seconds),
+                "upstream_ms": _ms(obs.upstream_seconds),
+                "prompt_tokens": obs.prompt_tokens,
+                "completion_tokens": obs.completion_tokens,
+            }
+            if obs.error is not None:
+                line["error"] = obs.error
+            if self.log_prompts and obs.prompt is not None:
+                line["prompt"] = obs.prompt[:MAX_LOGGED_PROMPT_CHARS]
+            access_log.info(json.dumps(line, ensure_ascii=False, separators=(",", ":"), default=str))
+
+
+#: attribute names set on the current OpenTelemetry span
+SPAN_ATTRIBUTES = ("route", "decision", "model_name", "router", "score", "threshold", "fallback")
+
+
+def set_span_attributes(route: str, routing: dict[str, Any] | None) -> None:
+    """Put the decision on the current OpenTelemetry span as ``routellm.*`` attributes, when
+    ``opentelemetry-api`` is installed and a span is recording (an exporter is configured);
+    nothing otherwise."""
+    if not routing:
+        return
+    try:
+        from opentelemetry import trace
+    except ImportError:
+        return
+    span = trace.get_current_span()
+    if not span.is_recording():
+        return
+    values = {
+        "route": route,
+        "decision": routing.get("model"),
+        "model_name": routing.get("model_name"),
+        "router": routing.get("router"),
+        "score": routing.get("score"),
+        "threshold": routing.get("threshold"),
+        "fallback": bool(routing.get("fallback")),
+    }
+    for key, value in values.items():
+        if isinstance(value, (str, bool, int, float)):
+            span.set_attribute(f"routellm.{key}", value)
