@@ -8,7 +8,9 @@ hash) and prints the figures below. Recipes (``--recipes``):
   OpenAssistant weight 1);
 - ``default``: the shipped recipe: benchmark ties on the judges' scale
   (``--golden-tie-advantage auto``), OpenAssistant weight 2;
-- ``latent``: ``latent_ridge`` (labels from the joint latent scale), the same weights as ``default``.
+- ``latent``: ``latent_ridge`` (labels from the joint latent scale), the same weights as ``default``;
+- ``minilm``: ``default`` on the full all-MiniLM-L6-v2 transformer embedding (embedding weight 1), the
+  heavier tier (about 5-10 ms a prompt on CPU; needs the ``sentence-transformers`` extra).
 
 Figures:
 
@@ -61,6 +63,9 @@ RECIPES: dict[str, tuple[str, str | None, dict]] = {
     "pooled": ("pooled_ridge", None, {"source_weights": {**WEIGHTS, OA: 1}}),
     "default": ("pooled_ridge", "auto", {"source_weights": WEIGHTS}),
     "latent": ("latent_ridge", None, {"source_weights": WEIGHTS}),
+    # the heavier tier: the shipped recipe on the full all-MiniLM-L6-v2 transformer embedding
+    "minilm": ("pooled_ridge", "auto", {"source_weights": WEIGHTS, "embedder": "all-MiniLM-L6-v2",
+                                        "embedding_weight": 1.0}),
 }
 COMMON = {"alpha": 10, "stats_weight": 1, "embedding_weight": 0.3}
 
@@ -90,7 +95,7 @@ def auc(negative: np.ndarray, positive: np.ndarray) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default="../shared/data", help="the shared data folder")
-    ap.add_argument("--recipes", nargs="+", default=list(RECIPES), choices=list(RECIPES))
+    ap.add_argument("--recipes", nargs="+", default=["pooled", "default", "latent"], choices=list(RECIPES))
     ap.add_argument("--json", help="also write the figures to this file")
     args = ap.parse_args()
     data = Path(args.data)
