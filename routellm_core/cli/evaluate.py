@@ -282,13 +282,7 @@ def _run(args: argparse.Namespace) -> int:
 
         if args.plot or args.scores_out:
             raise ConfigError("--plot and --scores-out are for --benchmark; with --preferences use --out-json.")
-        judged = None
-        if getattr(args, "golden_tie_advantage", None) is not None and not args.battles:
-            from routellm_core.data.battles import read_battles
-
-            judged = read_battles(args.preferences)  # the chat files carry the judge grades
-        training = training_data_from_args(args, judged=judged) if (args.battles or args.golden) else None
-        return run_preferences(args, _parse_router_opts(args.router_opt), training)
+        return run_preferences(args, _parse_router_opts(args.router_opt))
     if args.golden or args.leave_one_source_out:
         raise ConfigError(
             "--golden and --leave-one-source-out belong to --preferences evaluation; with --benchmark, the "

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from routellm_core.checkpoints.loading import load_router
+from routellm_core.cli.common import training_data_from_args
 from routellm_core.data.battles import Battles, read_battles
 from routellm_core.data.pooling import PooledLabels, pool_labels
 from routellm_core.errors import ConfigError
@@ -80,13 +81,19 @@ def _random_results(
     return out, sd
 
 
-def run_preferences(args: argparse.Namespace, router_opts: dict[str, dict[str, Any]], training: Any) -> int:
-    """The preference mode of ``routellm eval`` (``training``: extra ``TrainingData`` or None)."""
+def run_preferences(args: argparse.Namespace, router_opts: dict[str, dict[str, Any]]) -> int:
+    """The preference mode of ``routellm eval``: the ``--preferences`` files are the benchmark; the
+    ``--battles`` / ``--golden`` files, if any, extra training data (``--golden-tie-advantage auto``
+    measures on the preference files' judge grades when no ``--battles`` are given)."""
     if args.cv and args.leave_one_source_out:
         raise ConfigError("give --cv K or --leave-one-source-out, not both.")
     prefs = read_battles(args.preferences)
     if not len(prefs):
         raise ConfigError("the --preferences files hold no battles.")
+    training = (
+        training_data_from_args(args, judged=None if args.battles else prefs)
+        if (args.battles or args.golden) else None
+    )
     groups = source_groups(prefs)
     extra: Battles | None = training.battles if training is not None else None
     tier = {"strong_tier": args.strong_tier, "weak_tier": args.weak_tier}

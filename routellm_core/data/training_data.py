@@ -86,8 +86,10 @@ def build_training_data(
         parts.append(b)
         battle_prompts.extend(b.prompts)
         summary["battles"].append({"file": Path(path).name, "rows": len(b), "prompts": len(b.unique_prompts())})
-    graded = judged if judged is not None else Battles.concat(parts)
-    tie_advantage = parse_tie_advantage(golden_tie_advantage, graded) if golden_files else None
+    tie_advantage = None
+    if golden_files and golden_tie_advantage is not None:
+        graded = judged if judged is not None else Battles.concat(parts)
+        tie_advantage = parse_tie_advantage(golden_tie_advantage, graded)
     held_out: list[str] = []
     for path in golden_files:
         rows = read_golden(path, where=golden_where, drop_models=dropped)

@@ -88,3 +88,29 @@ def test_build_training_data_applies_the_measured_advantage(tmp_path):
     plain = build_training_data(battle_files=[chat], golden_files=[bench], golden_all_pairs=True)
     assert "golden_tie_advantage" not in plain.summary
     assert plain.battles.of_source("bench").outcome[0] == 0.5
+
+
+def test_eval_measures_auto_on_the_preference_files(tmp_path, capsys):
+    """`routellm eval --preferences` with golden training data: `auto` is measured on the preference
+    files' judge grades (there are no --battles files) and recorded in the report."""
+    from routellm_core.cli import main
+
+    rows = []
+    for k in range(12):
+        for p, (a, b) in ((f"prove theorem number {k} with care", (9, 8)), (f"hello friend number {k}", (9, 9))):
+            rows.append({"prompt": p, "model_a": "big", "model_b": "small", "score_a": a, "score_b": b,
+                         "winner": "model_a" if a > b else "tie"})
+            rows.append({"prompt": p, "model_a": "small", "model_b": "tiny", "score_a": 8, "score_b": 2,
+                         "winner": "model_a"})
+    chat = tmp_path / "chat.jsonl"
+    chat.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    bench = tmp_path / "bench.jsonl"
+    bench.write_text("".join(json.dumps({"prompt": f"compute {k} * {k + 7}", "scores": {"big": 1, "small": k % 2}})
+                             + "\n" for k in range(10)))
+    report = tmp_path / "report.json"
+    code = main(["eval", "--preferences", str(chat), "--routers", "random", "--golden", str(bench),
+                 "--golden-all-pairs", "--golden-tie-advantage", "auto", "--cv", "2", "--random-seeds", "2",
+                 "--out-json", str(report)])
+    assert code == 0, capsys.readouterr().err
+    # big vs small both >= 8 on every prompt: +1 on the first kind, 0 on the second -> 0.5
+    assert json.loads(report.read_text())["training_data"]["golden_tie_advantage"] == 0.5
