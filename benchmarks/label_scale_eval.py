@@ -37,7 +37,9 @@ import gzip
 import json
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -46,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import easy_hard_probe  # noqa: E402
 import task_type_probe  # noqa: E402
 
-from routellm_core.data import read_golden  # noqa: E402
+from routellm_core.data import Battles, read_golden  # noqa: E402
 from routellm_core.data.pooling import pool_labels  # noqa: E402
 from routellm_core.data.training_data import build_training_data, holdout  # noqa: E402
 from routellm_core.evaluation import evaluate_scores, oracle_scores  # noqa: E402
@@ -88,8 +90,7 @@ def arena_grades(path: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
     return prompts, np.array([grades[p][STRONG] for p in prompts]) / 10, np.array([grades[p][WEAK] for p in prompts]) / 10
 
 
-def auc(negative: np.ndarray, positive: np.ndarray) -> float:
-    return easy_hard_probe.auc(negative, positive)
+auc = easy_hard_probe.auc  # (negatives, positives) -> P(a positive scores above a negative)
 
 
 def main() -> None:
@@ -99,10 +100,9 @@ def main() -> None:
     ap.add_argument("--json", help="also write the figures to this file")
     args = ap.parse_args()
     data = Path(args.data)
-    prefs = data / "preferences"
     results: dict[str, dict[str, float]] = {}
     for recipe in args.recipes:
-        results[recipe] = evaluate_recipe(recipe, data, prefs)
+        results[recipe] = evaluate_recipe(recipe, data)
     keys = list(next(iter(results.values())))
     print("| figure | " + " | ".join(results) + " |")
     print("|---|" + "---|" * len(results))
@@ -112,20 +112,32 @@ def main() -> None:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
 
 
-def evaluate_recipe(recipe: str, data: Path, prefs: Path) -> dict[str, float]:
-    name, tie_advantage, opts = RECIPES[recipe]
-    opts = {**COMMON, **opts}
-    t0 = time.time()
-    td = build_training_data(
+def recipe_battles(data: Path, tie_advantage: str | None) -> Battles:
+    """The default recipe's training battles (scripts/default_router_recipe.sh) from ``data``."""
+    prefs = data / "preferences"
+    return build_training_data(
         battle_files=[prefs / f"{ARENA}.jsonl.gz", prefs / f"{OA}.jsonl.gz",
                       *(prefs / f"{v}.jsonl.gz" for v in VICUNA)],
         golden_files=[data / "benchmarks" / "mmlu.jsonl", data / "benchmarks" / "gsm8k.jsonl",
                       data / "multimodel" / "llmrouter_benchmark_outcomes.jsonl.gz"],
         golden_all_pairs=True, golden_holdout=0.2, golden_where={"permissive": True, "benchmark_overlap": None},
         drop_models=["llama3-chatqa-1.5-8b", "llama3-chatqa-1.5-70b"], golden_tie_advantage=tie_advantage,
-    )
-    battles = td.battles
-    arena = arena_grades(prefs / f"{ARENA}.jsonl.gz")
+    ).battles
+
+
+@dataclass
+class EvaluationSets:
+    """What every figure is computed on: per chat group (prompts, strong quality, weak quality), the
+    held-out benchmark rows, and the task-type probe's high and low prompts."""
+
+    chat: dict[str, tuple[list[str], np.ndarray, np.ndarray]]
+    held_rows: dict[str, tuple[list[str], np.ndarray, np.ndarray]]
+    high: list[str]
+    low: list[str]
+
+
+def evaluation_sets(data: Path, battles: Battles) -> EvaluationSets:
+    arena = arena_grades(data / "preferences" / f"{ARENA}.jsonl.gz")
     oa = pool_labels(battles.of_source(OA), strong_tier=1 / 7)  # GPT-4 alone vs the six others
     vicuna = pool_labels(battles.subset([i for i, s in enumerate(battles.source) if s in VICUNA]))
     held_rows = {}
@@ -133,39 +145,56 @@ def evaluate_recipe(recipe: str, data: Path, prefs: Path) -> dict[str, float]:
         rows = [r for r in read_golden(data / "benchmarks" / f"{bench}.jsonl") if holdout(r.prompt, 0.2)]
         held_rows[bench] = ([r.prompt for r in rows], np.array([r.scores[STRONG] for r in rows]),
                             np.array([r.scores[WEAK] for r in rows]))
-    high = [p for t in task_type_probe.HIGH for p in task_type_probe.PROMPTS[t]]
-    low = [p for t in task_type_probe.LOW for p in task_type_probe.PROMPTS[t]]
+    return EvaluationSets(
+        chat={"arena graded": arena, "OA gpt-4": (oa.prompts, oa.strong, oa.weak),
+              "vicuna": (vicuna.prompts, vicuna.strong, vicuna.weak)},
+        held_rows=held_rows,
+        high=[p for t in task_type_probe.HIGH for p in task_type_probe.PROMPTS[t]],
+        low=[p for t in task_type_probe.LOW for p in task_type_probe.PROMPTS[t]],
+    )
+
+
+def probe_figures(router: Any, sets: EvaluationSets) -> dict[str, float]:
+    """Figures of a router trained on everything: held-out MMLU/GSM8K rows and both probes."""
+    out: dict[str, float] = {}
+    for bench, (prompts, s, w) in sets.held_rows.items():
+        out[f"{bench} held-out APGR"] = headroom(np.asarray(router.score(prompts)), s, w)[0]
+    out["easy/hard AUC"] = auc(np.asarray(router.score(easy_hard_probe.EASY)), np.asarray(router.score(easy_hard_probe.HARD)))
+    low_scores = np.asarray(router.score(sets.low))
+    out["task-type AUC"] = auc(low_scores, np.asarray(router.score(sets.high)))
+    for t in task_type_probe.HIGH:
+        out[f"task-type AUC {t}"] = auc(low_scores, np.asarray(router.score(task_type_probe.PROMPTS[t])))
+    return out
+
+
+def evaluate_recipe(recipe: str, data: Path) -> dict[str, float]:
+    name, tie_advantage, opts = RECIPES[recipe]
+    opts = {**COMMON, **opts}
+    t0 = time.time()
+    battles = recipe_battles(data, tie_advantage)
+    sets = evaluation_sets(data, battles)
     groups = {"arena graded": (ARENA,), "OA gpt-4": (OA,), "vicuna": VICUNA}
     out: dict[str, float] = {}
     for group, sources in groups.items():
         inside = set(battles.subset([i for i, s in enumerate(battles.source) if s in sources]).prompts)
         router = router_class(name)(**opts)
         router.fit(battles.subset([i for i, p in enumerate(battles.prompts) if p not in inside]))
-        if group == "arena graded":
-            apgr, room = headroom(np.asarray(router.score(arena[0])), arena[1], arena[2])
-        elif group == "OA gpt-4":
-            apgr, room = headroom(np.asarray(router.score(oa.prompts)), oa.strong, oa.weak)
-        else:
-            apgr, room = headroom(np.asarray(router.score(vicuna.prompts)), vicuna.strong, vicuna.weak)
+        prompts, strong, weak = sets.chat[group]
+        apgr, room = headroom(np.asarray(router.score(prompts)), strong, weak)
         out[f"{group} LOSO APGR"], out[f"{group} LOSO headroom"] = apgr, room
-    fold = np.random.default_rng(0).permutation(len(oa.prompts)) % 3
-    oa_scores = np.zeros(len(oa.prompts))
+    oa_prompts, oa_strong, oa_weak = sets.chat["OA gpt-4"]
+    fold = np.random.default_rng(0).permutation(len(oa_prompts)) % 3
+    oa_scores = np.zeros(len(oa_prompts))
     for k in range(3):
-        held = {p for p, f in zip(oa.prompts, fold) if f == k}
+        held = {p for p, f in zip(oa_prompts, fold) if f == k}
         router = router_class(name)(**opts)
         router.fit(battles.subset([i for i, p in enumerate(battles.prompts) if p not in held]))
         idx = np.nonzero(fold == k)[0]
-        oa_scores[idx] = np.asarray(router.score([oa.prompts[i] for i in idx]))
-    out["OA gpt-4 in-domain APGR"], out["OA gpt-4 in-domain headroom"] = headroom(oa_scores, oa.strong, oa.weak)
+        oa_scores[idx] = np.asarray(router.score([oa_prompts[i] for i in idx]))
+    out["OA gpt-4 in-domain APGR"], out["OA gpt-4 in-domain headroom"] = headroom(oa_scores, oa_strong, oa_weak)
     router = router_class(name)(**opts)
     router.fit(battles)
-    for bench, (prompts, s, w) in held_rows.items():
-        out[f"{bench} held-out APGR"] = headroom(np.asarray(router.score(prompts)), s, w)[0]
-    out["easy/hard AUC"] = auc(np.asarray(router.score(easy_hard_probe.EASY)), np.asarray(router.score(easy_hard_probe.HARD)))
-    low_scores = np.asarray(router.score(low))
-    out["task-type AUC"] = auc(low_scores, np.asarray(router.score(high)))
-    for t in task_type_probe.HIGH:
-        out[f"task-type AUC {t}"] = auc(low_scores, np.asarray(router.score(task_type_probe.PROMPTS[t])))
+    out.update(probe_figures(router, sets))
     print(f"{recipe}: done in {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
     return out
 
