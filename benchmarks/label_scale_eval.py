@@ -6,9 +6,11 @@ hash) and prints the figures below. Recipes (``--recipes``):
 
 - ``pooled``: ``pooled_ridge`` as shipped before issue 19 (each source's own win-rate labels,
   OpenAssistant weight 1);
-- ``default``: the shipped recipe: benchmark ties on the judges' scale
-  (``--golden-tie-advantage auto``), OpenAssistant weight 2;
-- ``latent``: ``latent_ridge`` (labels from the joint latent scale), the same weights as ``default``;
+- ``judge_scale``: benchmark ties on the judges' scale (``--golden-tie-advantage auto``),
+  OpenAssistant weight 2, ridge penalty 10 (shipped from the first half of issue 19);
+- ``default``: the shipped recipe: ``judge_scale`` with ridge penalty 40 and MMLU weight 3 (the
+  stronger penalty leans on the dense statistics that carry a prompt's shape across sources);
+- ``latent``: ``latent_ridge`` (labels from the joint latent scale), the weights of ``judge_scale``;
 - ``minilm``: ``default`` on the full all-MiniLM-L6-v2 transformer embedding (embedding weight 1), the
   heavier tier (about 5-10 ms a prompt on CPU; needs the ``sentence-transformers`` extra).
 
@@ -60,14 +62,17 @@ OA = "qlora_oa_gpt4_pairwise"
 VICUNA = ("fastchat_vicuna_bench", "qlora_vicuna80_gpt4_pairwise")
 WEIGHTS = {ARENA: 3, OA: 2, "fastchat_vicuna_bench": 0.5, "qlora_vicuna80_gpt4_pairwise": 0.5,
            "mmlu": 1.5, "gsm8k": 1.5, "llmrouter_benchmark_outcomes": 2}
+#: the shipped recipe since the regularisation change (issue 19): ridge penalty 40 (was 10), MMLU weight 3
+SHIPPED = {"alpha": 40, "source_weights": {**WEIGHTS, "mmlu": 3}}
 #: recipe -> (router, golden tie advantage, router options); "default" is scripts/default_router_recipe.sh
 RECIPES: dict[str, tuple[str, str | None, dict]] = {
     "pooled": ("pooled_ridge", None, {"source_weights": {**WEIGHTS, OA: 1}}),
-    "default": ("pooled_ridge", "auto", {"source_weights": WEIGHTS}),
+    # the shipped recipe before the regularisation change: judge-scale ties, ridge penalty 10
+    "judge_scale": ("pooled_ridge", "auto", {"source_weights": WEIGHTS}),
+    "default": ("pooled_ridge", "auto", SHIPPED),
     "latent": ("latent_ridge", None, {"source_weights": WEIGHTS}),
     # the heavier tier: the shipped recipe on the full all-MiniLM-L6-v2 transformer embedding
-    "minilm": ("pooled_ridge", "auto", {"source_weights": WEIGHTS, "embedder": "all-MiniLM-L6-v2",
-                                        "embedding_weight": 1.0}),
+    "minilm": ("pooled_ridge", "auto", {**SHIPPED, "embedder": "all-MiniLM-L6-v2", "embedding_weight": 1.0}),
 }
 COMMON = {"alpha": 10, "stats_weight": 1, "embedding_weight": 0.3}
 
@@ -96,7 +101,7 @@ auc = easy_hard_probe.auc  # (negatives, positives) -> P(a positive scores above
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default="../shared/data", help="the shared data folder")
-    ap.add_argument("--recipes", nargs="+", default=["pooled", "default", "latent"], choices=list(RECIPES))
+    ap.add_argument("--recipes", nargs="+", default=["pooled", "judge_scale", "default", "latent"], choices=list(RECIPES))
     ap.add_argument("--json", help="also write the figures to this file")
     args = ap.parse_args()
     data = Path(args.data)

@@ -25,5 +25,5 @@ GOLDEN_ARGS=(--golden "$DATA/benchmarks/mmlu.jsonl" "$DATA/benchmarks/gsm8k.json
              "$DATA/multimodel/llmrouter_benchmark_outcomes.jsonl.gz"
              --golden-all-pairs --golden-holdout 0.2 --golden-where permissive=true benchmark_overlap=null
              --drop-models llama3-chatqa-1.5-8b llama3-chatqa-1.5-70b --golden-tie-advantage auto)
-ROUTER_OPTS=(alpha=10 stats_weight=1 embedding_weight=0.3
-             'source_weights={"arena_hard_auto_arena_bench_v1": 3, "qlora_oa_gpt4_pairwise": 2, "fastchat_vicuna_bench": 0.5, "qlora_vicuna80_gpt4_pairwise": 0.5, "mmlu": 1.5, "gsm8k": 1.5, "llmrouter_benchmark_outcomes": 2}')
+ROUTER_OPTS=(alpha=40 stats_weight=1 embedding_weight=0.3
+             'source_weights={"arena_hard_auto_arena_bench_v1": 3, "qlora_oa_gpt4_pairwise": 2, "fastchat_vicuna_bench": 0.5, "qlora_vicuna80_gpt4_pairwise": 0.5, "mmlu": 3, "gsm8k": 1.5, "llmrouter_benchmark_outcomes": 2}')
