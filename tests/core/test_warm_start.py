@@ -58,7 +58,11 @@ def test_many_consistent_labels_move_it_toward_them(prior) -> None:
     warm = PooledRidgeRouter().fit(battles(prompts, winners), init=prior)
     probe = ["Describe the zebra near the river", "Describe the teapot near the river"]
     b, a = prior.score(probe), warm.score(probe)
-    assert (a[0] - a[1]) > (b[0] - b[1]) + 0.05
+    # moved apart by more than half the spread (interquartile range) of the prior's scores on its
+    # calibration traffic: a move that changes routing decisions at any threshold
+    q = np.asarray(prior.calibration_quantiles_)
+    spread = q[3 * (len(q) - 1) // 4] - q[(len(q) - 1) // 4]
+    assert (a[0] - a[1]) > (b[0] - b[1]) + 0.5 * spread
     assert np.isfinite(warm.init_alpha_)
     # an explicit penalty: larger keeps the prior more
     stiff = PooledRidgeRouter().fit(battles(prompts, winners), init=prior, init_alpha=1e6)
