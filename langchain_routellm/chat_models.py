@@ -60,15 +60,15 @@ from routellm_core.routing.capabilities import shared_capabilities
 from routellm_core.routing.decision import STRONG, WEAK, RoutingDecision
 from routellm_core.routing.fallback import Attempts
 from routellm_core.routing.members import members_by_label, multi_model_options, routed_members
-from routellm_core.routing.metadata import ROUTING_KEY, routing_metadata
+from routellm_core.routing.metadata import ROUTING_KEY, RoutedCall
 from routellm_core.routers.registry import DEFAULT_ROUTER
 from routellm_core.routing.policy import RoutingPolicy
 from routellm_core.routing.prompts import pick_text
 
 __all__ = ["RoutedChatModel"]
 
-#: private per-call keyword that carries a decision made before the run started
-DECISION_KW = "_routellm_decision"
+#: private per-call keyword that carries the call routed before the run started (a ``RoutedCall``)
+ROUTE_KW = "_routellm_route"
 #: private ``configurable`` key carrying a batch item's decision to its ``invoke``
 _BATCH_DECISION = "__routellm_decision"
 #: run metadata key (also the response_metadata key) and tag prefix
@@ -348,50 +348,76 @@ class RoutedChatModel(BaseChatModel):
     def _messages(self, input: LanguageModelInput) -> list[BaseMessage]:
         return self._convert_input(input).to_messages()
 
-    def _with_routing(self, config: RunnableConfig | None, decision: RoutingDecision) -> RunnableConfig:
-        """``config`` plus the decision in its metadata and tags (a new dict)."""
-        config = ensure_config(config)
-        info = routing_metadata(decision, self._model_name(decision.model))
-        return cast("RunnableConfig", {
-            **config,
-            "metadata": {**(config.get("metadata") or {}), METADATA_KEY: info},
-            "tags": [*(config.get("tags") or []), TAG_PREFIX + decision.model],
-        })
+    def _routed_call(self, decision: RoutingDecision) -> RoutedCall:
+        """The call ``decision`` routes, with its routing metadata (built here, once a call)."""
+        return RoutedCall.of(decision, self._model_name(decision.model))
 
-    # ------------------------------------------------------------------ entry points: decide first
-    def _routed(self, config: RunnableConfig | None, kwargs: dict[str, Any], decision: Any) -> RunnableConfig:
+    @staticmethod
+    def _run_config(call: RoutedCall) -> dict[str, Any]:
+        """The run metadata and tags that name the route of ``call``."""
+        return {"metadata": {METADATA_KEY: call.metadata}, "tags": [TAG_PREFIX + call.decision.model]}
+
+    def _config_and_kwargs(
+        self, config: RunnableConfig | None, kwargs: dict[str, Any], decision: RoutingDecision | Exception
+    ) -> tuple[RunnableConfig, dict[str, Any]]:
+        """(``config`` plus the route in its metadata and tags, ``kwargs`` plus the routed call):
+        new dicts; a decision that is an error (a batch item's) is raised."""
         if isinstance(decision, Exception):
             raise decision
-        kwargs[DECISION_KW] = decision
-        return self._with_routing(config, decision)
+        call = self._routed_call(decision)
+        config = ensure_config(config)
+        run = self._run_config(call)
+        return cast("RunnableConfig", {
+            **config,
+            "metadata": {**(config.get("metadata") or {}), **run["metadata"]},
+            "tags": [*(config.get("tags") or []), *run["tags"]],
+        }), {**kwargs, ROUTE_KW: call}
 
+    def with_decision(self, decision: RoutingDecision) -> Runnable[LanguageModelInput, AIMessage]:
+        """This model with the route of its next calls already decided (e.g. by ``adecide``, for
+        a caller that needs the decision before the call, as ``routellm serve`` does): calls
+        through the returned runnable (``invoke``, ``ainvoke``, ``stream``, ``astream``) go to
+        ``decision.model`` without scoring again, with the same run metadata, tags and response
+        metadata as a routed call."""
+        if not isinstance(decision, RoutingDecision) or decision.model not in self._policy.labels:
+            raise ConfigError(
+                f"with_decision takes a RoutingDecision for one of {list(self._policy.labels)} (from "
+                f"decide/adecide), got {decision!r}."
+            )
+        call = self._routed_call(decision)
+        return self.bind(**{ROUTE_KW: call}).with_config(cast("RunnableConfig", self._run_config(call)))
+
+    # ------------------------------------------------------------------ entry points: decide first
     def invoke(self, input: LanguageModelInput, config: RunnableConfig | None = None, *,
                stop: list[str] | None = None, **kwargs: Any) -> AIMessage:
-        if DECISION_KW not in kwargs:
+        if ROUTE_KW not in kwargs:
             config = ensure_config(config)
             carried = config["configurable"].pop(_BATCH_DECISION, None)  # from batch()
-            config = self._routed(config, kwargs, carried or self.decide(self._messages(input), config))
+            decision = carried or self.decide(self._messages(input), config)
+            config, kwargs = self._config_and_kwargs(config, kwargs, decision)
         return super().invoke(input, config, stop=stop, **kwargs)
 
     async def ainvoke(self, input: LanguageModelInput, config: RunnableConfig | None = None, *,
                       stop: list[str] | None = None, **kwargs: Any) -> AIMessage:
-        if DECISION_KW not in kwargs:
+        if ROUTE_KW not in kwargs:
             config = ensure_config(config)
             carried = config["configurable"].pop(_BATCH_DECISION, None)  # from abatch()
             decision = carried or await self.adecide(self._messages(input), config)
-            config = self._routed(config, kwargs, decision)
+            config, kwargs = self._config_and_kwargs(config, kwargs, decision)
         return await super().ainvoke(input, config, stop=stop, **kwargs)
 
     def stream(self, input: LanguageModelInput, config: RunnableConfig | None = None, *,
                stop: list[str] | None = None, **kwargs: Any) -> Iterator[AIMessageChunk]:
-        if DECISION_KW not in kwargs:
-            config = self._routed(config, kwargs, self.decide(self._messages(input), config))
+        if ROUTE_KW not in kwargs:
+            decision = self.decide(self._messages(input), config)
+            config, kwargs = self._config_and_kwargs(config, kwargs, decision)
         yield from super().stream(input, config, stop=stop, **kwargs)
 
     async def astream(self, input: LanguageModelInput, config: RunnableConfig | None = None, *,
                       stop: list[str] | None = None, **kwargs: Any) -> AsyncIterator[AIMessageChunk]:
-        if DECISION_KW not in kwargs:
-            config = self._routed(config, kwargs, await self.adecide(self._messages(input), config))
+        if ROUTE_KW not in kwargs:
+            decision = await self.adecide(self._messages(input), config)
+            config, kwargs = self._config_and_kwargs(config, kwargs, decision)
         async for chunk in super().astream(input, config, stop=stop, **kwargs):
             yield chunk
 
@@ -413,7 +439,7 @@ class RoutedChatModel(BaseChatModel):
         *, return_exceptions: bool = False, **kwargs: Any,
     ) -> list[AIMessage]:
         """Score every prompt in one router pass, then run the calls concurrently."""
-        if not inputs or DECISION_KW in kwargs:
+        if not inputs or ROUTE_KW in kwargs:
             return super().batch(inputs, config, return_exceptions=return_exceptions, **kwargs)
         configs = get_config_list(config, len(inputs))
         decisions = self.decide_batch([self._messages(x) for x in inputs], configs)
@@ -425,7 +451,7 @@ class RoutedChatModel(BaseChatModel):
         *, return_exceptions: bool = False, **kwargs: Any,
     ) -> list[AIMessage]:
         """Score every prompt in one router pass, then run the calls concurrently."""
-        if not inputs or DECISION_KW in kwargs:
+        if not inputs or ROUTE_KW in kwargs:
             return await super().abatch(inputs, config, return_exceptions=return_exceptions, **kwargs)
         configs = get_config_list(config, len(inputs))
         decisions = await self.adecide_batch([self._messages(x) for x in inputs], configs)
@@ -434,17 +460,17 @@ class RoutedChatModel(BaseChatModel):
 
     # ------------------------------------------------------------------ tracing params
     def _get_invocation_params(self, stop: list[str] | None = None, **kwargs: Any) -> dict[str, Any]:
-        decision = kwargs.pop(DECISION_KW, None)
+        call = kwargs.pop(ROUTE_KW, None)
         params = super()._get_invocation_params(stop=stop, **kwargs)
-        if isinstance(decision, RoutingDecision):
-            params[METADATA_KEY] = routing_metadata(decision, self._model_name(decision.model))
+        if isinstance(call, RoutedCall):
+            params[METADATA_KEY] = call.metadata
         return params
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
-        decision = kwargs.pop(DECISION_KW, None)
+        call = kwargs.pop(ROUTE_KW, None)
         stop = stop or self.stop or None
-        if isinstance(decision, RoutingDecision):  # the chosen model's provider and name
-            return inner.ls_params(*self._prepare(decision.model, kwargs), stop)
+        if isinstance(call, RoutedCall):  # the chosen model's provider and name
+            return inner.ls_params(*self._prepare(call.decision.model, kwargs), stop)
         params = super()._get_ls_params(stop=stop, **kwargs)
         params["ls_provider"] = "routellm"
         pair = f"routellm[{'|'.join(self._model_name(label) for label in self._policy.labels)}]"
@@ -452,7 +478,7 @@ class RoutedChatModel(BaseChatModel):
         return params
 
     def _get_llm_string(self, stop: list[str] | None = None, **kwargs: Any) -> str:
-        kwargs.pop(DECISION_KW, None)  # the route follows from the prompt; keep cache keys stable
+        kwargs.pop(ROUTE_KW, None)  # the route follows from the prompt; keep cache keys stable
         return super()._get_llm_string(stop=stop, **kwargs)
 
     # ------------------------------------------------------------------ delegation
@@ -469,21 +495,19 @@ class RoutedChatModel(BaseChatModel):
     def _attempts(self, model: str) -> Attempts:
         return Attempts(model, self.fallback_to_other, others=self._policy.fallback_order(model))
 
-    def _start(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> tuple[RoutingDecision, Attempts]:
-        decision = kwargs.pop(DECISION_KW, None) or self.decide(messages)
-        return decision, self._attempts(decision.model)
+    def _start(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> tuple[RoutedCall, Attempts]:
+        """The call routed before the run started (or, for ``generate`` & co., routed now) and
+        the models it tries."""
+        call = kwargs.pop(ROUTE_KW, None) or self._routed_call(self.decide(messages))
+        return call, self._attempts(call.decision.model)
 
-    async def _astart(
-        self, messages: list[BaseMessage], kwargs: dict[str, Any]
-    ) -> tuple[RoutingDecision, Attempts]:
-        decision = kwargs.pop(DECISION_KW, None) or await self.adecide(messages)
-        return decision, self._attempts(decision.model)
+    async def _astart(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> tuple[RoutedCall, Attempts]:
+        call = kwargs.pop(ROUTE_KW, None) or self._routed_call(await self.adecide(messages))
+        return call, self._attempts(call.decision.model)
 
-    def _answer(self, decision: RoutingDecision, attempts: Attempts) -> dict[str, Any]:
-        """Routing metadata of the response from the model that answered."""
-        label = attempts.label
-        name = self._model_name(label)
-        return routing_metadata(decision, name, answered_by=label, error=attempts.first_error)
+    def _response_routing(self, call: RoutedCall, attempts: Attempts) -> dict[str, Any]:
+        """Routing metadata of the response, from the model that answered (a copy per response)."""
+        return dict(call.answered(attempts.label, attempts.first_error, self._model_name))
 
     @staticmethod
     def _annotate(result: ChatResult, info: dict[str, Any]) -> ChatResult:
@@ -502,35 +526,35 @@ class RoutedChatModel(BaseChatModel):
         self, messages: list[BaseMessage], stop: list[str] | None = None,
         run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any,
     ) -> ChatResult:
-        decision, attempts = self._start(messages, kwargs)
+        call, attempts = self._start(messages, kwargs)
         stop = stop or self.stop or None
         result = attempts.call(
             lambda label: inner.generate(*self._prepare(label, kwargs), messages, stop, run_manager)
         )
-        return self._annotate(result, self._answer(decision, attempts))
+        return self._annotate(result, self._response_routing(call, attempts))
 
     async def _agenerate(
         self, messages: list[BaseMessage], stop: list[str] | None = None,
         run_manager: AsyncCallbackManagerForLLMRun | None = None, **kwargs: Any,
     ) -> ChatResult:
-        decision, attempts = await self._astart(messages, kwargs)
+        call, attempts = await self._astart(messages, kwargs)
         stop = stop or self.stop or None
         result = await attempts.acall(
             lambda label: inner.agenerate(*self._prepare(label, kwargs), messages, stop, run_manager)
         )
-        return self._annotate(result, self._answer(decision, attempts))
+        return self._annotate(result, self._response_routing(call, attempts))
 
     def _stream(
         self, messages: list[BaseMessage], stop: list[str] | None = None,
         run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        decision, attempts = self._start(messages, kwargs)
+        call, attempts = self._start(messages, kwargs)
         stop = stop or self.stop or None
         chunks = attempts.stream(
             lambda label: inner.stream(*self._prepare(label, kwargs), messages, stop, run_manager)
         )
         for chunk in chunks:  # the first chunk carries the routing metadata
-            yield self._mark(chunk, self._answer(decision, attempts))
+            yield self._mark(chunk, self._response_routing(call, attempts))
             break
         yield from chunks
 
@@ -538,14 +562,14 @@ class RoutedChatModel(BaseChatModel):
         self, messages: list[BaseMessage], stop: list[str] | None = None,
         run_manager: AsyncCallbackManagerForLLMRun | None = None, **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        decision, attempts = await self._astart(messages, kwargs)
+        call, attempts = await self._astart(messages, kwargs)
         stop = stop or self.stop or None
         chunks = await attempts.astream(
             lambda label: inner.astream(*self._prepare(label, kwargs), messages, stop, run_manager)
         )
         first = True
         async for chunk in chunks:
-            yield self._mark(chunk, self._answer(decision, attempts)) if first else chunk
+            yield self._mark(chunk, self._response_routing(call, attempts)) if first else chunk
             first = False
 
     # ------------------------------------------------------------------ declarative methods
@@ -573,8 +597,7 @@ class RoutedChatModel(BaseChatModel):
             if self.fallback_to_other:
                 others = self._policy.fallback_order(decision.model)
                 runnable = _Attempted(runnables=outputs, model=decision.model, others=others)
-            info = routing_metadata(decision, self._model_name(decision.model))
-            return runnable.with_config(metadata={METADATA_KEY: info}, tags=[TAG_PREFIX + decision.model])
+            return runnable.with_config(cast("RunnableConfig", self._run_config(self._routed_call(decision))))
 
         def route(input: LanguageModelInput, config: RunnableConfig) -> Runnable[Any, Any]:
             return chosen(self.decide(self._messages(input), config))

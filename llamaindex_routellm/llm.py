@@ -65,7 +65,7 @@ from routellm_core.routing.capabilities import shared_capabilities
 from routellm_core.routing.decision import RoutingDecision
 from routellm_core.routing.fallback import Attempts
 from routellm_core.routing.members import members_by_label, model_name_of, multi_model_options, routed_members
-from routellm_core.routing.metadata import answering_model, routing_metadata
+from routellm_core.routing.metadata import RoutedCall, answering_model
 from routellm_core.routers.registry import DEFAULT_ROUTER
 from routellm_core.routing.policy import RoutingPolicy
 from routellm_core.routing.prompts import pick_text
@@ -304,16 +304,20 @@ class RoutedLLM(FunctionCallingLLM):
             override=current_routing_text(), owner="RoutedLLM",
         )
 
-    def _report(self, decision: RoutingDecision, method: str) -> RoutingDecision:
-        model = self._model_name(self._llm_for(decision.model))
-        dispatcher.event(RoutingDecisionEvent(**decision.to_dict(), model_name=model, method=method))
-        return decision
+    def _label_name(self, label: str) -> Optional[str]:
+        return self._model_name(self._llm_for(label))
 
-    def _decide(self, messages: Sequence[ChatMessage], method: str) -> RoutingDecision:
-        return self._report(self.policy.decide(self._text_to_score(messages)), method)
+    def _reported(self, decision: RoutingDecision, method: str) -> RoutedCall:
+        """The call ``decision`` routes (its routing dict built once), reported as an event."""
+        call = RoutedCall.of(decision, self._label_name(decision.model))
+        dispatcher.event(RoutingDecisionEvent(**call.metadata, method=method))
+        return call
 
-    async def _adecide(self, messages: Sequence[ChatMessage], method: str) -> RoutingDecision:
-        return self._report(await self.policy.adecide(self._text_to_score(messages)), method)
+    def _route(self, messages: Sequence[ChatMessage], method: str) -> RoutedCall:
+        return self._reported(self.policy.decide(self._text_to_score(messages)), method)
+
+    async def _aroute(self, messages: Sequence[ChatMessage], method: str) -> RoutedCall:
+        return self._reported(await self.policy.adecide(self._text_to_score(messages)), method)
 
     def decide(self, messages: Union[str, Sequence[ChatMessage]]) -> RoutingDecision:
         """The decision a call with these messages (or this prompt) would get; calls no LLM."""
@@ -327,7 +331,7 @@ class RoutedLLM(FunctionCallingLLM):
 
         def on_fallback(to: str, error: BaseException) -> None:
             dispatcher.event(RoutingFallbackEvent(
-                from_model=decision.model, to_model=to, to_model_name=self._model_name(self._llm_for(to)),
+                from_model=decision.model, to_model=to, to_model_name=self._label_name(to),
                 error=f"{type(error).__name__}: {error}", method=method,
             ))
 
@@ -335,50 +339,48 @@ class RoutedLLM(FunctionCallingLLM):
                         others=self.policy.fallback_order(decision.model))
 
     def _attempt(
-        self, decision: RoutingDecision, attempts: Attempts, call: _Call
+        self, routed: RoutedCall, attempts: Attempts, call: _Call
     ) -> tuple[LLM, Dict[str, Any], LLMCallEvent]:
         """The LLM being tried, the routing dict of its answer, and the call's legacy event."""
         llm = self._llm_for(attempts.label)
-        meta = routing_metadata(
-            decision, self._model_name(llm), answered_by=attempts.label, error=attempts.first_error
-        )
+        meta = routed.answered(attempts.label, attempts.first_error, self._label_name)
         payload = {EventPayload.ADDITIONAL_KWARGS: call.kwargs, EventPayload.SERIALIZED: self.to_payload()}
         event = LLMCallEvent(self.callback_manager, llm.callback_manager, payload, call.kind, call.data)
         return llm, meta, event
 
-    def _call(self, decision: RoutingDecision, call: _Call) -> Any:
+    def _call(self, routed: RoutedCall, call: _Call) -> Any:
         if self.rate_limiter is not None:
             self.rate_limiter.acquire()
-        attempts = self._attempts(decision, call.method)
+        attempts = self._attempts(routed.decision, call.method)
 
         def attempt(label: str) -> Any:
-            llm, meta, event = self._attempt(decision, attempts, call)
+            llm, meta, event = self._attempt(routed, attempts, call)
             with event:
                 return event.done(tag(call.fn(llm), meta))
 
         return attempts.call(attempt)
 
-    async def _acall(self, decision: RoutingDecision, call: _Call) -> Any:
+    async def _acall(self, routed: RoutedCall, call: _Call) -> Any:
         if self.rate_limiter is not None:
             await self.rate_limiter.async_acquire()
-        attempts = self._attempts(decision, call.method)
+        attempts = self._attempts(routed.decision, call.method)
 
         async def attempt(label: str) -> Any:
-            llm, meta, event = self._attempt(decision, attempts, call)
+            llm, meta, event = self._attempt(routed, attempts, call)
             with event:
                 return event.done(tag(await call.fn(llm), meta))
 
         return await attempts.acall(attempt)
 
-    def _stream(self, decision: RoutingDecision, call: _Call) -> Iterator[Any]:
+    def _stream(self, routed: RoutedCall, call: _Call) -> Iterator[Any]:
         """Open the chosen LLM's stream now and pass its chunks through, tagged; a fallback
         happens only before the first chunk (core's rule)."""
         if self.rate_limiter is not None:
             self.rate_limiter.acquire()
-        attempts = self._attempts(decision, call.method)
+        attempts = self._attempts(routed.decision, call.method)
 
         def open_stream(label: str) -> Iterator[Any]:
-            llm, meta, event = self._attempt(decision, attempts, call)
+            llm, meta, event = self._attempt(routed, attempts, call)
             try:
                 chunks = iter(call.fn(llm))
             except Exception as exc:
@@ -388,13 +390,13 @@ class RoutedLLM(FunctionCallingLLM):
 
         return attempts.stream(open_stream)
 
-    async def _astream(self, decision: RoutingDecision, call: _Call) -> AsyncIterator[Any]:
+    async def _astream(self, routed: RoutedCall, call: _Call) -> AsyncIterator[Any]:
         if self.rate_limiter is not None:
             await self.rate_limiter.async_acquire()
-        attempts = self._attempts(decision, call.method)
+        attempts = self._attempts(routed.decision, call.method)
 
         async def open_stream(label: str) -> AsyncIterator[Any]:
-            llm, meta, event = self._attempt(decision, attempts, call)
+            llm, meta, event = self._attempt(routed, attempts, call)
             try:
                 chunks = (await call.fn(llm)).__aiter__()
             except Exception as exc:
@@ -423,37 +425,37 @@ class RoutedLLM(FunctionCallingLLM):
 
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         call = self._chat_call("chat", messages, kwargs)
-        return self._call(self._decide(messages, call.method), call)
+        return self._call(self._route(messages, call.method), call)
 
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         call = self._chat_call("achat", messages, kwargs)
-        return await self._acall(await self._adecide(messages, call.method), call)
+        return await self._acall(await self._aroute(messages, call.method), call)
 
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         call = self._chat_call("stream_chat", messages, kwargs)
-        return self._stream(self._decide(messages, call.method), call)
+        return self._stream(self._route(messages, call.method), call)
 
     async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
         call = self._chat_call("astream_chat", messages, kwargs)
-        return await self._astream(await self._adecide(messages, call.method), call)
+        return await self._astream(await self._aroute(messages, call.method), call)
 
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
         call = self._complete_call("complete", prompt, formatted, kwargs)
-        return self._call(self._decide(user_messages(prompt), call.method), call)
+        return self._call(self._route(user_messages(prompt), call.method), call)
 
     async def acomplete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
         call = self._complete_call("acomplete", prompt, formatted, kwargs)
-        return await self._acall(await self._adecide(user_messages(prompt), call.method), call)
+        return await self._acall(await self._aroute(user_messages(prompt), call.method), call)
 
     def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
         call = self._complete_call("stream_complete", prompt, formatted, kwargs)
-        return self._stream(self._decide(user_messages(prompt), call.method), call)
+        return self._stream(self._route(user_messages(prompt), call.method), call)
 
     async def astream_complete(
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponseAsyncGen:
         call = self._complete_call("astream_complete", prompt, formatted, kwargs)
-        return await self._astream(await self._adecide(user_messages(prompt), call.method), call)
+        return await self._astream(await self._aroute(user_messages(prompt), call.method), call)
 
     # ------------------------------------------------------------------ tools
     def _prepare_chat_with_tools(
