@@ -62,7 +62,7 @@ from routellm_core.routing.fallback import Attempts
 from routellm_core.routing.members import members_by_label, multi_model_options, routed_members
 from routellm_core.routing.metadata import ROUTING_KEY, RoutedCall
 from routellm_core.routers.registry import DEFAULT_ROUTER
-from routellm_core.routing.policy import RoutingPolicy
+from routellm_core.policy.routing_policy import RoutingPolicy
 from routellm_core.routing.prompts import pick_text
 
 __all__ = ["RoutedChatModel"]

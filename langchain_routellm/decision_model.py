@@ -53,7 +53,7 @@ from routellm_core.errors import ConfigError, InvalidPromptError
 from routellm_core.utils.arguments import check_keywords
 from routellm_core.routing.decision import RoutingDecision
 from routellm_core.routers.registry import DEFAULT_ROUTER
-from routellm_core.routing.policy import RoutingPolicy
+from routellm_core.policy.routing_policy import RoutingPolicy
 
 __all__ = ["RouteLLMDecisionModel"]
 

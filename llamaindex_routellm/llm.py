@@ -67,7 +67,7 @@ from routellm_core.routing.fallback import Attempts
 from routellm_core.routing.members import members_by_label, model_name_of, multi_model_options, routed_members
 from routellm_core.routing.metadata import RoutedCall, answering_model
 from routellm_core.routers.registry import DEFAULT_ROUTER
-from routellm_core.routing.policy import RoutingPolicy
+from routellm_core.policy.routing_policy import RoutingPolicy
 from routellm_core.routing.prompts import pick_text
 
 if TYPE_CHECKING:  # pragma: no cover

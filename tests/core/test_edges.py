@@ -205,7 +205,7 @@ def test_a_local_folder_named_like_the_bundled_router_never_shadows_it(tmp_path,
 
 # ---------------------------------------------------------------------------- shared routers
 def test_one_loaded_router_per_checkpoint_is_shared(tmp_path):
-    from routellm_core.checkpoints.loading import shared_router
+    from routellm_core.loading.loader import shared_router
 
     folder = copy_tiny(tmp_path)
     a, b = shared_router(str(folder)), shared_router(folder)

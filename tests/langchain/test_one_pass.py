@@ -12,7 +12,7 @@ from langchain_core.messages import HumanMessage
 
 from routellm_core.errors import ConfigError
 from routellm_core.routing.decision import RoutingDecision
-from routellm_core.routing.policy import RoutingPolicy
+from routellm_core.policy.routing_policy import RoutingPolicy
 from tests.helpers import EASY_EXAMPLE, HARD_EXAMPLE
 from tests.langchain.models import STRONG_OPENAI, WEAK_OPENAI, routed
 from tests.provider_server import ProviderServer

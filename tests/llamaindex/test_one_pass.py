@@ -10,7 +10,7 @@ import pytest
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from routellm_core.routing.decision import RoutingDecision
-from routellm_core.routing.policy import RoutingPolicy
+from routellm_core.policy.routing_policy import RoutingPolicy
 from tests.helpers import HARD_EXAMPLE
 
 
