@@ -156,9 +156,10 @@ def check_unit_interval(name: str, value: Any) -> float:
 
 
 class Calibrated(Protocol):
-    """What threshold resolution needs from a router (``Router`` has both)."""
+    """What threshold resolution needs from a router (``Router`` has both; ``threshold_for``
+    checks ``strong_fraction``)."""
 
-    def threshold_for(self, strong_fraction: float) -> float: ...
+    def threshold_for(self, strong_fraction: Any) -> float: ...
 
     def default_threshold(self) -> float: ...
 
@@ -174,6 +175,6 @@ def resolve_threshold(router: Calibrated, threshold: Any = None, strong_fraction
         )
     if threshold is not None:
         return check_unit_interval("threshold", threshold)
-    if strong_fraction is not None:
-        return router.threshold_for(check_unit_interval("strong_fraction", strong_fraction))
+    if strong_fraction is not None:  # checked where it enters the router's calibration
+        return router.threshold_for(strong_fraction)
     return router.default_threshold()
