@@ -25,7 +25,7 @@ from routellm_core.routers.registry import DEFAULT_ROUTER
 from routellm_core.policy.routing_policy import RoutingPolicy
 from routellm_core.utils.lru import ByteLRU
 
-from langchain_routellm import messages
+from langchain_routellm import chat_members as messages
 from langchain_routellm.chat_models import RoutedChatModel
 from langchain_routellm.named_models import chat_model_from_name
 from langchain_routellm.server import defaults

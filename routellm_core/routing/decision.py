@@ -25,7 +25,8 @@ from routellm_core.utils.validation import unit_interval
 
 STRONG = "strong"
 WEAK = "weak"
-Label = Literal["strong", "weak"]
+#: the labels of the two-model form (N-model labels are any model names)
+PairLabel = Literal["strong", "weak"]
 
 
 #: the optional fields of a decision, in the order ``to_dict`` lists them
@@ -98,7 +99,7 @@ class RoutingDecision:
 
 def decide(score: float, threshold: float, router: str) -> RoutingDecision:
     """The routing rule: strong iff ``score >= threshold``."""
-    model: Label = STRONG if score >= threshold else WEAK
+    model: PairLabel = STRONG if score >= threshold else WEAK
     return RoutingDecision(model=model, score=float(score), threshold=float(threshold), router=router)
 
 
@@ -135,7 +136,7 @@ def check_thresholds(values: Any, count: int) -> tuple[float, ...]:
     return out
 
 
-def other_model(model: str) -> Label:
+def other_model(model: str) -> PairLabel:
     """``"weak"`` for ``"strong"`` and the reverse (the model a fallback goes to)."""
     if model == STRONG:
         return WEAK

@@ -85,7 +85,7 @@ class Attempts:
         """The chosen model's error once a fallback is under way, else None."""
         return self.errors[0] if self.errors else None
 
-    def failed(self, exc: Exception, *, started: bool = False) -> None:
+    def next_or_raise(self, exc: Exception, *, started: bool = False) -> None:
         """Record that the model being tried raised ``exc``: returns when another model is left
         to try and nothing was streamed yet, else raises ``exc`` (chained to the first error)."""
         if not started and len(self.errors) + 1 < len(self.labels):
@@ -115,14 +115,14 @@ class Attempts:
             try:
                 return fn(self.label)
             except Exception as exc:
-                self.failed(exc)
+                self.next_or_raise(exc)
 
     async def acall(self, fn: Callable[[str], Awaitable[T]]) -> T:
         while True:
             try:
                 return await fn(self.label)
             except Exception as exc:
-                self.failed(exc)
+                self.next_or_raise(exc)
 
     def stream(self, open_stream: Callable[[str], Iterable[T]]) -> Iterator[T]:
         """The items of ``open_stream(label)``. The chosen model's stream is opened now (an error
@@ -135,7 +135,7 @@ class Attempts:
             try:
                 return iter(open_stream(self.label))
             except Exception as exc:
-                self.failed(exc)
+                self.next_or_raise(exc)
 
     def _iterate(self, items: Iterator[T], open_stream: Callable[[str], Iterable[T]]) -> Iterator[T]:
         while True:  # until a model yields its first item (or has none)
@@ -144,7 +144,7 @@ class Attempts:
             except StopIteration:
                 return
             except Exception as exc:
-                self.failed(exc)
+                self.next_or_raise(exc)
                 items = self._open(open_stream)
                 continue
             break
@@ -152,7 +152,7 @@ class Attempts:
         try:
             yield from items  # started: an error now ends the stream
         except Exception as exc:
-            self.failed(exc, started=True)
+            self.next_or_raise(exc, started=True)
 
     async def astream(self, open_stream: Callable[[str], Any]) -> AsyncIterator[T]:
         """Async ``stream``: awaiting it opens the chosen model's stream (falling back at once on
@@ -168,7 +168,7 @@ class Attempts:
                     opened = await opened
                 return opened.__aiter__()
             except Exception as exc:
-                self.failed(exc)
+                self.next_or_raise(exc)
 
     async def _aiterate(self, items: AsyncIterator[T], open_stream: Callable[[str], Any]) -> AsyncIterator[T]:
         started = False
@@ -178,7 +178,7 @@ class Attempts:
             except StopAsyncIteration:
                 return
             except Exception as exc:
-                self.failed(exc, started=started)
+                self.next_or_raise(exc, started=started)
                 items = await self._aopen(open_stream)
                 continue
             started = True
