@@ -73,6 +73,18 @@ class RoutingDecision:
         """Whether the call goes to the strongest model."""
         return self.tier == 0 if self.tier is not None else self.model == STRONG
 
+    @property
+    def confidence(self) -> float:
+        """How clearly the score cleared the threshold, in [0, 1] (two-model form): strong,
+        ``(score - threshold) / (1 - threshold)``; weak, ``(threshold - score) / threshold``; 1.0
+        at a threshold of 1 (strong) or 0 (weak)."""
+        t, s = self.threshold, self.score
+        if self.is_strong:
+            value = 1.0 if t >= 1.0 else (s - t) / (1.0 - t)
+        else:
+            value = 1.0 if t <= 0.0 else (t - s) / t
+        return min(1.0, max(0.0, value))
+
     def to_dict(self) -> dict[str, Any]:
         """``model``, ``score``, ``threshold``, ``router`` and the optional fields that are set
         (JSON values: lists, not tuples)."""

@@ -78,3 +78,10 @@ def test_the_pair_threshold_can_be_set_and_n_model_rules_refuse_the_pair_options
     with pytest.raises(ConfigError, match="not online"):
         online.threshold = 0.3
     assert np.isfinite(online.threshold)
+
+
+def test_decision_confidence_is_the_scaled_margin_past_the_threshold() -> None:
+    assert decide(0.8, 0.6, "r").confidence == pytest.approx(0.5)  # strong: (0.8 - 0.6) / 0.4
+    assert decide(0.3, 0.6, "r").confidence == pytest.approx(0.5)  # weak: (0.6 - 0.3) / 0.6
+    assert decide(0.6, 0.6, "r").confidence == 0.0 and decide(1.0, 1.0, "r").confidence == 1.0
+    assert decide(0.0, 0.0, "r").confidence == 0.0 and decide(0.5, 0.0, "r").is_strong
