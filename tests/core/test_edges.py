@@ -319,13 +319,13 @@ def test_fallback_attempts_chain_the_errors_of_both_models():
     attempts = Attempts("weak", fallback=True)
     first, second = RuntimeError("weak is down"), RuntimeError("strong is down")
     assert list(attempts) == ["weak", "strong"]
-    attempts.failed(first)  # the other model is left: no raise
+    attempts.next_or_raise(first)  # the other model is left: no raise
     assert attempts.first_error is first
     with pytest.raises(RuntimeError, match="strong is down") as info:
-        attempts.failed(second)
+        attempts.next_or_raise(second)
     assert info.value.__cause__ is first
     streaming = Attempts("strong", fallback=True)
     with pytest.raises(RuntimeError) as info:  # after streamed output there is no fallback
-        streaming.failed(first, started=True)
+        streaming.next_or_raise(first, started=True)
     assert info.value is first and info.value.__cause__ is None
     assert list(Attempts("strong", fallback=False)) == ["strong"]
