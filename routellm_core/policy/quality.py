@@ -72,6 +72,10 @@ class QualityRule:
             ))
         return out
 
+    def decide_one(self, router: Router, prompt: str, strong: str | None = None,
+                   weak: str | None = None) -> RoutingDecision:
+        return self.decide(router, [prompt], strong, weak)[0]
+
     def describe(self) -> str:
         online = ", online" if self.online is not None else ""
         return f"models={list(self.labels)}, strategy={self.strategy!r}, tradeoff={self.tradeoff:.4f}{online}"

@@ -230,7 +230,7 @@ class RoutingPolicy:
         router knows (two-model form). Raises InvalidPromptError / RoutingError."""
         if not isinstance(prompt, str):  # a str is checked where the router scores it
             prompt = as_single_prompt(prompt, "RoutingPolicy.decide")
-        return self.rule.decide(self.router, [prompt], strong, weak)[0]
+        return self.rule.decide_one(self.router, prompt, strong, weak)
 
     def decide_batch(self, prompts: Sequence[str]) -> list[RoutingDecision]:
         """Score all prompts (a list of str) in one router pass and decide each."""

@@ -44,6 +44,11 @@ class Rule(Protocol):
         ``weak`` pick another pair the router knows (the pair only)."""
         ...
 
+    def decide_one(self, router: Router, prompt: str, strong: str | None = None,
+                   weak: str | None = None) -> RoutingDecision:
+        """``decide`` for one prompt (scored as one, the router's single-prompt path)."""
+        ...
+
     def fallback_order(self, label: str) -> list[str]:
         """The labels a failed call to ``label`` falls back to, in order."""
         ...

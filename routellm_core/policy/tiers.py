@@ -73,6 +73,11 @@ class TierRule:
         name = router.name
         return [self._decision(s, name) for s in self._scores(router, prompts, strong, weak)]
 
+    def decide_one(self, router: Router, prompt: str, strong: str | None = None,
+                   weak: str | None = None) -> RoutingDecision:
+        no_pair_choice(strong, weak)
+        return self._decision(float(router.score(prompt)), router.name)
+
     def _decision(self, score: float, router: str) -> RoutingDecision:
         tier, used, realised = self._cutoffs.route(score)
         if self._allowed is not None and not self._allowed[tier]:
@@ -148,6 +153,10 @@ class PairRule(TierRule):
 
     def _scores(self, router: Router, prompts: list[str], strong: str | None, weak: str | None) -> list[float]:
         return np.atleast_1d(router.score(prompts, strong=strong, weak=weak)).tolist()
+
+    def decide_one(self, router: Router, prompt: str, strong: str | None = None,
+                   weak: str | None = None) -> RoutingDecision:
+        return self._decision(float(router.score(prompt, strong=strong, weak=weak)), router.name)
 
     def _decision(self, score: float, router: str) -> RoutingDecision:
         tier, used, realised = self._cutoffs.route(score)

@@ -18,7 +18,7 @@ from routellm_core.routing.online import TierController
 from tests.helpers import EASY_PROMPTS, HARD_PROMPTS, tiny_router
 
 PROMPTS = [t.format(n=i) for i in range(6) for t in HARD_PROMPTS + EASY_PROMPTS]
-RULE_MEMBERS = ("labels", "strategy", "candidates", "tokens", "target_shares", "online", "decide",
+RULE_MEMBERS = ("labels", "strategy", "candidates", "tokens", "target_shares", "online", "decide", "decide_one",
                 "fallback_order", "threshold", "thresholds", "tradeoff", "describe")
 
 
