@@ -5,7 +5,6 @@ human message); batches scored in one router pass."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
 from langchain_core.messages import BaseMessage
@@ -39,14 +38,15 @@ def batch_configs(
     ]
 
 
-@dataclass(frozen=True)
 class Decider:
     """The policy, the sticky-run memory (None: not sticky) and the ``route_on`` hook of a
-    ``RoutedChatModel``, deciding its calls."""
+    ``RoutedChatModel``, deciding its calls (made per call: a few attribute slots)."""
 
-    policy: RoutingPolicy
-    sticky: StickyRoutes | None
-    route_on: Callable[[list[BaseMessage]], str | None] | None
+    __slots__ = ("policy", "route_on", "sticky")
+
+    def __init__(self, policy: RoutingPolicy, sticky: StickyRoutes | None,
+                 route_on: Callable[[list[BaseMessage]], str | None] | None) -> None:
+        self.policy, self.sticky, self.route_on = policy, sticky, route_on
 
     def route_or_text(self, messages: Sequence[BaseMessage], config: RunnableConfig | None) -> tuple[Any, Any]:
         """(sticky memory key, the route this run already took or else the text to score)."""
