@@ -4,8 +4,6 @@ budget and the offsets from target shares on a sample of predicted qualities."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from routellm_core.errors import ConfigError, UnknownModelError

@@ -33,10 +33,9 @@ from typing import Any
 
 from routellm_core.errors import ConfigError
 from routellm_core.loading.loader import shared_router
-from routellm_core.policy.models import STRATEGIES, models_rule
-from routellm_core.policy.quality import QUALITY
+from routellm_core.policy.models import models_rule
 from routellm_core.policy.rule import Rule
-from routellm_core.policy.tiers import TIERS, PairRule
+from routellm_core.policy.tiers import PairRule
 from routellm_core.routers.base import Router
 from routellm_core.routers.registry import DEFAULT_ROUTER
 from routellm_core.routing.candidates import Candidates
