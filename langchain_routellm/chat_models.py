@@ -19,18 +19,13 @@ Where LangChain's own machinery is not enough (each kept for a behaviour a test 
   one router pass, then run LangChain's batch (``test_batch_scores_in_one_router_pass``). Other
   entry points (``generate``, ``stream_events`` v3) decide inside ``_generate``/``_stream``.
 * **One run per call.** The chosen model runs inside this model's run, run-less, through the
-  private members ``inner`` uses (and explains): its public ``invoke``/``stream`` would open a
-  second LLM run, counting usage and streaming tokens twice.
-* **Structured output** is LangChain's own routing runnable (a ``RunnableLambda`` returning the
-  chosen model's ``with_structured_output`` runnable). With ``fallback_to_other`` the chosen
-  runnable is wrapped in ``_Attempted`` rather than ``with_fallbacks``, which raises the chosen
-  model's error when both fail; we raise the last one chained to it
-  (``test_both_models_failing_keeps_both_errors``).
+  private members ``chosen_model`` uses (and explains): its public ``invoke``/``stream`` would
+  open a second LLM run, counting usage and streaming tokens twice.
+* **Structured output** is LangChain's own routing runnable (``structured_output``), with core's
+  fallback rule in place of ``with_fallbacks`` (see there).
 """
 
 from __future__ import annotations
-
-import pickle
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any, cast
@@ -40,70 +35,39 @@ from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
-from langchain_core.runnables import (
-    Runnable,
-    RunnableConfig,
-    RunnableLambda,
-    RunnableSerializable,
-)
+from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.runnables.config import ensure_config, get_config_list
 from langchain_core.utils import from_env
 from pydantic import ConfigDict, Field, PrivateAttr
 
-from langchain_routellm import inner
-from langchain_routellm.messages import StickyRoutes, last_human_text, model_name, unwrap
-from langchain_routellm.named_models import chat_model_from_name
-from routellm_core.errors import ConfigError, RouteLLMError
+from langchain_routellm import chosen_model
+from langchain_routellm.chat_members import built_from_names, check_picklable, model_name, unwrap
+from langchain_routellm.deciding import BATCH_DECISION, OWNER, Decider, batch_configs
+from langchain_routellm.sticky_routes import StickyRoutes
+from langchain_routellm.structured_output import routed_structured_output
+from routellm_core.errors import ConfigError
 from routellm_core.utils.arguments import check_keywords
 from routellm_core.utils.copies import deepcopy_sharing
 from routellm_core.routing.capabilities import shared_capabilities
 from routellm_core.routing.decision import STRONG, WEAK, RoutingDecision
 from routellm_core.routing.fallback import Attempts
 from routellm_core.routing.members import members_by_label, multi_model_options, routed_members
-from routellm_core.routing.metadata import ROUTING_KEY, routing_metadata
+from routellm_core.routing.metadata import ROUTING_KEY, RoutedCall
 from routellm_core.routers.registry import DEFAULT_ROUTER
-from routellm_core.routing.policy import RoutingPolicy
-from routellm_core.routing.prompts import pick_text
+from routellm_core.policy.routing_policy import RoutingPolicy
 
 __all__ = ["RoutedChatModel"]
 
-#: private per-call keyword that carries a decision made before the run started
-DECISION_KW = "_routellm_decision"
-#: private ``configurable`` key carrying a batch item's decision to its ``invoke``
-_BATCH_DECISION = "__routellm_decision"
+#: private per-call keyword that carries the call routed before the run started (a ``RoutedCall``)
+ROUTE_KW = "_routellm_route"
 #: run metadata key (also the response_metadata key) and tag prefix
 METADATA_KEY = ROUTING_KEY
 TAG_PREFIX = "routellm:"
-_OWNER = "RoutedChatModel"  # names the adapter in errors of route_on hooks
 #: LangChain's standard connection parameters: accepted (code may pass them to every model) and
 #: dropped, since the inner models own their connections
 _STANDARD_CONNECTION_PARAMS = ("api_key", "base_url")
 #: memory budget of the sticky-routing memory, in bytes (keys are digests: ~200 bytes an entry)
 _STICKY_MAX_BYTES = 2 * 2**20
-
-
-def _named_models_built(data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` with every ``"provider:model"`` string of strong/weak/models built as a chat model;
-    ConfigError for a value that is neither a name nor a runnable."""
-
-    def built(value: Any, where: str) -> Any:
-        if isinstance(value, str):
-            return chat_model_from_name(value, f"RoutedChatModel {where}={value!r}")
-        if value is not None and not isinstance(value, Runnable):
-            raise ConfigError(
-                f"RoutedChatModel {where}= must be a LangChain chat model (e.g. ChatOpenAI(...)), one with tools "
-                f"bound, or a 'provider:model' name such as 'openai:gpt-4o-mini'; got {type(value).__name__}."
-            )
-        return value
-
-    out = dict(data)
-    for key in ("strong", "weak"):
-        if key in out:
-            out[key] = built(out[key], key)
-    models = out.get("models")
-    if isinstance(models, dict):
-        out["models"] = {name: built(m, f"models[{name!r}]") for name, m in models.items()}
-    return out
 
 
 class RoutedChatModel(BaseChatModel):
@@ -206,10 +170,10 @@ class RoutedChatModel(BaseChatModel):
 
     def __init__(self, **data: Any) -> None:
         check_keywords(type(self).__name__, data, {*type(self).model_fields, *_STANDARD_CONNECTION_PARAMS})
-        data = _named_models_built({k: v for k, v in data.items() if k not in _STANDARD_CONNECTION_PARAMS})
+        data = built_from_names({k: v for k, v in data.items() if k not in _STANDARD_CONNECTION_PARAMS})
         super().__init__(**data)
         members = routed_members(
-            self.strong, self.weak, self.models, owner=_OWNER, models_keyword="models", kind="chat model"
+            self.strong, self.weak, self.models, owner=OWNER, models_keyword="models", kind="chat model"
         )
         for member in members.values():
             unwrap(member)
@@ -235,15 +199,7 @@ class RoutedChatModel(BaseChatModel):
         self._sticky_runs = StickyRoutes(_STICKY_MAX_BYTES)
 
     def __reduce_ex__(self, protocol: Any) -> Any:
-        for label, member in self._members().items():
-            try:
-                pickle.dumps(member, protocol)
-            except Exception as exc:  # noqa: BLE001 - any reason a member cannot be pickled
-                raise TypeError(
-                    f"this RoutedChatModel cannot be pickled because its {label!r} model "
-                    f"({type(member).__name__}) cannot be ({type(exc).__name__}: {exc}); copy.deepcopy works "
-                    "(it shares the chat models), or pickle the settings and build it again."
-                ) from None
+        check_picklable(self._members(), protocol)
         return super().__reduce_ex__(protocol)
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> RoutedChatModel:
@@ -291,133 +247,119 @@ class RoutedChatModel(BaseChatModel):
         return model_name(*self._target(label))
 
     # ------------------------------------------------------------------ deciding
-    def _lookup(self, messages: Sequence[BaseMessage], config: RunnableConfig | None) -> tuple[Any, Any]:
-        """(sticky memory key, the route this run already took or else the text to score)."""
-        found, key = self._sticky_runs.lookup(messages, config, self._policy.labels) if self.sticky else (None, None)
-        if found is not None:
-            return key, found
-        return key, pick_text(list(messages), last_human_text, route_on=self.route_on, owner=_OWNER)
-
-    def _pending(self, messages: Sequence[BaseMessage], config: RunnableConfig | None) -> tuple[Any, Any]:
-        """``_lookup``, with an error in place of the text when there is nothing to score."""
-        try:
-            return self._lookup(messages, config)
-        except RouteLLMError as exc:
-            return None, exc
-
-    def _remember(self, key: Any, decision: RoutingDecision) -> RoutingDecision:
+    def _decider(self) -> Decider:
         # (a private attribute of a pydantic model costs microseconds: touched only when sticky)
-        return decision if key is None else self._sticky_runs.remember(key, decision)
-
-    def _settle(self, pending: list[tuple[Any, Any]], decided: list[Any]) -> list[Any]:
-        """Remember the new decisions of sticky runs; raise nothing, return decisions or errors."""
-        for (key, item), decision in zip(pending, decided, strict=True):
-            if isinstance(item, str) and isinstance(decision, RoutingDecision):
-                self._remember(key, decision)
-        return decided
+        return Decider(self._policy, self._sticky_runs if self.sticky else None, self.route_on)
 
     def decide(
         self, messages: Sequence[BaseMessage], config: RunnableConfig | None = None
     ) -> RoutingDecision:
         """The route for one call (this is what every call uses)."""
-        key, item = self._lookup(messages, config)
-        return item if isinstance(item, RoutingDecision) else self._remember(key, self._policy.decide(item))
+        return self._decider().decide(messages, config)
 
     async def adecide(
         self, messages: Sequence[BaseMessage], config: RunnableConfig | None = None
     ) -> RoutingDecision:
-        key, item = self._lookup(messages, config)
-        if isinstance(item, RoutingDecision):
-            return item
-        return self._remember(key, await self._policy.adecide(item))
+        return await self._decider().adecide(messages, config)
 
     def decide_batch(
         self, messages_list: list[list[BaseMessage]], configs: list[RunnableConfig] | None = None
     ) -> list[RoutingDecision | Exception]:
         """Routes for many calls, scored in one router pass. Items with nothing to score get
         their ``InvalidPromptError`` in place of a decision."""
-        pending = [self._pending(m, c) for m, c in zip(messages_list, configs or [{}] * len(messages_list))]
-        return self._settle(pending, self._policy.decide_pending([item for _, item in pending]))
+        return self._decider().decide_batch(messages_list, configs)
 
     async def adecide_batch(
         self, messages_list: list[list[BaseMessage]], configs: list[RunnableConfig] | None = None
     ) -> list[RoutingDecision | Exception]:
-        pending = [self._pending(m, c) for m, c in zip(messages_list, configs or [{}] * len(messages_list))]
-        return self._settle(pending, await self._policy.adecide_pending([item for _, item in pending]))
+        return await self._decider().adecide_batch(messages_list, configs)
 
     def _messages(self, input: LanguageModelInput) -> list[BaseMessage]:
         return self._convert_input(input).to_messages()
 
-    def _with_routing(self, config: RunnableConfig | None, decision: RoutingDecision) -> RunnableConfig:
-        """``config`` plus the decision in its metadata and tags (a new dict)."""
-        config = ensure_config(config)
-        info = routing_metadata(decision, self._model_name(decision.model))
-        return cast("RunnableConfig", {
-            **config,
-            "metadata": {**(config.get("metadata") or {}), METADATA_KEY: info},
-            "tags": [*(config.get("tags") or []), TAG_PREFIX + decision.model],
-        })
+    def _routed_call(self, decision: RoutingDecision) -> RoutedCall:
+        """The call ``decision`` routes, with its routing metadata (built here, once a call)."""
+        return RoutedCall.of(decision, self._model_name(decision.model))
 
-    # ------------------------------------------------------------------ entry points: decide first
-    def _routed(self, config: RunnableConfig | None, kwargs: dict[str, Any], decision: Any) -> RunnableConfig:
+    @staticmethod
+    def _run_config(call: RoutedCall) -> dict[str, Any]:
+        """The run metadata and tags that name the route of ``call``."""
+        return {"metadata": {METADATA_KEY: call.metadata}, "tags": [TAG_PREFIX + call.decision.model]}
+
+    def _config_and_kwargs(
+        self, config: RunnableConfig | None, kwargs: dict[str, Any], decision: RoutingDecision | Exception
+    ) -> tuple[RunnableConfig, dict[str, Any]]:
+        """(``config`` plus the route in its metadata and tags, ``kwargs`` plus the routed call):
+        new dicts; a decision that is an error (a batch item's) is raised."""
         if isinstance(decision, Exception):
             raise decision
-        kwargs[DECISION_KW] = decision
-        return self._with_routing(config, decision)
+        call = self._routed_call(decision)
+        config = ensure_config(config)
+        run = self._run_config(call)
+        return cast("RunnableConfig", {
+            **config,
+            "metadata": {**(config.get("metadata") or {}), **run["metadata"]},
+            "tags": [*(config.get("tags") or []), *run["tags"]],
+        }), {**kwargs, ROUTE_KW: call}
 
+    def with_decision(self, decision: RoutingDecision) -> Runnable[LanguageModelInput, AIMessage]:
+        """This model with the route of its next calls already decided (e.g. by ``adecide``, for
+        a caller that needs the decision before the call, as ``routellm serve`` does): calls
+        through the returned runnable (``invoke``, ``ainvoke``, ``stream``, ``astream``) go to
+        ``decision.model`` without scoring again, with the same run metadata, tags and response
+        metadata as a routed call."""
+        if not isinstance(decision, RoutingDecision) or decision.model not in self._policy.labels:
+            raise ConfigError(
+                f"with_decision takes a RoutingDecision for one of {list(self._policy.labels)} (from "
+                f"decide/adecide), got {decision!r}."
+            )
+        call = self._routed_call(decision)
+        return self.bind(**{ROUTE_KW: call}).with_config(cast("RunnableConfig", self._run_config(call)))
+
+    # ------------------------------------------------------------------ entry points: decide first
     def invoke(self, input: LanguageModelInput, config: RunnableConfig | None = None, *,
                stop: list[str] | None = None, **kwargs: Any) -> AIMessage:
-        if DECISION_KW not in kwargs:
+        if ROUTE_KW not in kwargs:
             config = ensure_config(config)
-            carried = config["configurable"].pop(_BATCH_DECISION, None)  # from batch()
-            config = self._routed(config, kwargs, carried or self.decide(self._messages(input), config))
+            carried = config["configurable"].pop(BATCH_DECISION, None)  # from batch()
+            decision = carried or self.decide(self._messages(input), config)
+            config, kwargs = self._config_and_kwargs(config, kwargs, decision)
         return super().invoke(input, config, stop=stop, **kwargs)
 
     async def ainvoke(self, input: LanguageModelInput, config: RunnableConfig | None = None, *,
                       stop: list[str] | None = None, **kwargs: Any) -> AIMessage:
-        if DECISION_KW not in kwargs:
+        if ROUTE_KW not in kwargs:
             config = ensure_config(config)
-            carried = config["configurable"].pop(_BATCH_DECISION, None)  # from abatch()
+            carried = config["configurable"].pop(BATCH_DECISION, None)  # from abatch()
             decision = carried or await self.adecide(self._messages(input), config)
-            config = self._routed(config, kwargs, decision)
+            config, kwargs = self._config_and_kwargs(config, kwargs, decision)
         return await super().ainvoke(input, config, stop=stop, **kwargs)
 
     def stream(self, input: LanguageModelInput, config: RunnableConfig | None = None, *,
                stop: list[str] | None = None, **kwargs: Any) -> Iterator[AIMessageChunk]:
-        if DECISION_KW not in kwargs:
-            config = self._routed(config, kwargs, self.decide(self._messages(input), config))
+        if ROUTE_KW not in kwargs:
+            decision = self.decide(self._messages(input), config)
+            config, kwargs = self._config_and_kwargs(config, kwargs, decision)
         yield from super().stream(input, config, stop=stop, **kwargs)
 
     async def astream(self, input: LanguageModelInput, config: RunnableConfig | None = None, *,
                       stop: list[str] | None = None, **kwargs: Any) -> AsyncIterator[AIMessageChunk]:
-        if DECISION_KW not in kwargs:
-            config = self._routed(config, kwargs, await self.adecide(self._messages(input), config))
+        if ROUTE_KW not in kwargs:
+            decision = await self.adecide(self._messages(input), config)
+            config, kwargs = self._config_and_kwargs(config, kwargs, decision)
         async for chunk in super().astream(input, config, stop=stop, **kwargs):
             yield chunk
-
-    def _batch_configs(
-        self, configs: list[RunnableConfig], decisions: list[Any], return_exceptions: bool
-    ) -> list[RunnableConfig]:
-        """Each config carrying its item's decision (or error) to ``invoke``."""
-        if not return_exceptions:
-            for d in decisions:
-                if isinstance(d, Exception):
-                    raise d
-        return [
-            cast("RunnableConfig", {**c, "configurable": {**c.get("configurable", {}), _BATCH_DECISION: d}})
-            for c, d in zip(configs, decisions, strict=True)
-        ]
 
     def batch(
         self, inputs: list[LanguageModelInput], config: RunnableConfig | list[RunnableConfig] | None = None,
         *, return_exceptions: bool = False, **kwargs: Any,
     ) -> list[AIMessage]:
         """Score every prompt in one router pass, then run the calls concurrently."""
-        if not inputs or DECISION_KW in kwargs:
+        if not inputs or ROUTE_KW in kwargs:
             return super().batch(inputs, config, return_exceptions=return_exceptions, **kwargs)
         configs = get_config_list(config, len(inputs))
         decisions = self.decide_batch([self._messages(x) for x in inputs], configs)
-        configs = self._batch_configs(configs, decisions, return_exceptions)
+        configs = batch_configs(configs, decisions, return_exceptions)
         return super().batch(inputs, configs, return_exceptions=return_exceptions, **kwargs)
 
     async def abatch(
@@ -425,26 +367,26 @@ class RoutedChatModel(BaseChatModel):
         *, return_exceptions: bool = False, **kwargs: Any,
     ) -> list[AIMessage]:
         """Score every prompt in one router pass, then run the calls concurrently."""
-        if not inputs or DECISION_KW in kwargs:
+        if not inputs or ROUTE_KW in kwargs:
             return await super().abatch(inputs, config, return_exceptions=return_exceptions, **kwargs)
         configs = get_config_list(config, len(inputs))
         decisions = await self.adecide_batch([self._messages(x) for x in inputs], configs)
-        configs = self._batch_configs(configs, decisions, return_exceptions)
+        configs = batch_configs(configs, decisions, return_exceptions)
         return await super().abatch(inputs, configs, return_exceptions=return_exceptions, **kwargs)
 
     # ------------------------------------------------------------------ tracing params
     def _get_invocation_params(self, stop: list[str] | None = None, **kwargs: Any) -> dict[str, Any]:
-        decision = kwargs.pop(DECISION_KW, None)
+        call = kwargs.pop(ROUTE_KW, None)
         params = super()._get_invocation_params(stop=stop, **kwargs)
-        if isinstance(decision, RoutingDecision):
-            params[METADATA_KEY] = routing_metadata(decision, self._model_name(decision.model))
+        if isinstance(call, RoutedCall):
+            params[METADATA_KEY] = call.metadata
         return params
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
-        decision = kwargs.pop(DECISION_KW, None)
+        call = kwargs.pop(ROUTE_KW, None)
         stop = stop or self.stop or None
-        if isinstance(decision, RoutingDecision):  # the chosen model's provider and name
-            return inner.ls_params(*self._prepare(decision.model, kwargs), stop)
+        if isinstance(call, RoutedCall):  # the chosen model's provider and name
+            return chosen_model.ls_params(*self._prepare(call.decision.model, kwargs), stop)
         params = super()._get_ls_params(stop=stop, **kwargs)
         params["ls_provider"] = "routellm"
         pair = f"routellm[{'|'.join(self._model_name(label) for label in self._policy.labels)}]"
@@ -452,7 +394,7 @@ class RoutedChatModel(BaseChatModel):
         return params
 
     def _get_llm_string(self, stop: list[str] | None = None, **kwargs: Any) -> str:
-        kwargs.pop(DECISION_KW, None)  # the route follows from the prompt; keep cache keys stable
+        kwargs.pop(ROUTE_KW, None)  # the route follows from the prompt; keep cache keys stable
         return super()._get_llm_string(stop=stop, **kwargs)
 
     # ------------------------------------------------------------------ delegation
@@ -469,68 +411,53 @@ class RoutedChatModel(BaseChatModel):
     def _attempts(self, model: str) -> Attempts:
         return Attempts(model, self.fallback_to_other, others=self._policy.fallback_order(model))
 
-    def _start(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> tuple[RoutingDecision, Attempts]:
-        decision = kwargs.pop(DECISION_KW, None) or self.decide(messages)
-        return decision, self._attempts(decision.model)
+    def _start(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> tuple[RoutedCall, Attempts]:
+        """The call routed before the run started (or, for ``generate`` & co., routed now) and
+        the models it tries."""
+        call = kwargs.pop(ROUTE_KW, None) or self._routed_call(self.decide(messages))
+        return call, self._attempts(call.decision.model)
 
-    async def _astart(
-        self, messages: list[BaseMessage], kwargs: dict[str, Any]
-    ) -> tuple[RoutingDecision, Attempts]:
-        decision = kwargs.pop(DECISION_KW, None) or await self.adecide(messages)
-        return decision, self._attempts(decision.model)
+    async def _astart(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> tuple[RoutedCall, Attempts]:
+        call = kwargs.pop(ROUTE_KW, None) or self._routed_call(await self.adecide(messages))
+        return call, self._attempts(call.decision.model)
 
-    def _answer(self, decision: RoutingDecision, attempts: Attempts) -> dict[str, Any]:
-        """Routing metadata of the response from the model that answered."""
-        label = attempts.label
-        name = self._model_name(label)
-        return routing_metadata(decision, name, answered_by=label, error=attempts.first_error)
-
-    @staticmethod
-    def _annotate(result: ChatResult, info: dict[str, Any]) -> ChatResult:
-        for generation in result.generations:
-            message = generation.message
-            message.response_metadata = {**message.response_metadata, METADATA_KEY: info}
-        return result
-
-    @staticmethod
-    def _mark(chunk: ChatGenerationChunk, info: dict[str, Any]) -> ChatGenerationChunk:
-        # routing info goes on the first chunk only: chunk metadata is merged (strings concatenated)
-        chunk.message.response_metadata = {**chunk.message.response_metadata, METADATA_KEY: info}
-        return chunk
+    def _response_routing(self, call: RoutedCall, attempts: Attempts) -> dict[str, Any]:
+        """Routing metadata of the response, from the model that answered (a copy per response)."""
+        return dict(call.answered(attempts.label, attempts.first_error, self._model_name))
 
     def _generate(
         self, messages: list[BaseMessage], stop: list[str] | None = None,
         run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any,
     ) -> ChatResult:
-        decision, attempts = self._start(messages, kwargs)
+        call, attempts = self._start(messages, kwargs)
         stop = stop or self.stop or None
         result = attempts.call(
-            lambda label: inner.generate(*self._prepare(label, kwargs), messages, stop, run_manager)
+            lambda label: chosen_model.generate(*self._prepare(label, kwargs), messages, stop, run_manager)
         )
-        return self._annotate(result, self._answer(decision, attempts))
+        return chosen_model.with_routing(result, self._response_routing(call, attempts))
 
     async def _agenerate(
         self, messages: list[BaseMessage], stop: list[str] | None = None,
         run_manager: AsyncCallbackManagerForLLMRun | None = None, **kwargs: Any,
     ) -> ChatResult:
-        decision, attempts = await self._astart(messages, kwargs)
+        call, attempts = await self._astart(messages, kwargs)
         stop = stop or self.stop or None
         result = await attempts.acall(
-            lambda label: inner.agenerate(*self._prepare(label, kwargs), messages, stop, run_manager)
+            lambda label: chosen_model.agenerate(*self._prepare(label, kwargs), messages, stop, run_manager)
         )
-        return self._annotate(result, self._answer(decision, attempts))
+        return chosen_model.with_routing(result, self._response_routing(call, attempts))
 
     def _stream(
         self, messages: list[BaseMessage], stop: list[str] | None = None,
         run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        decision, attempts = self._start(messages, kwargs)
+        call, attempts = self._start(messages, kwargs)
         stop = stop or self.stop or None
         chunks = attempts.stream(
-            lambda label: inner.stream(*self._prepare(label, kwargs), messages, stop, run_manager)
+            lambda label: chosen_model.stream(*self._prepare(label, kwargs), messages, stop, run_manager)
         )
         for chunk in chunks:  # the first chunk carries the routing metadata
-            yield self._mark(chunk, self._answer(decision, attempts))
+            yield chosen_model.chunk_with_routing(chunk, self._response_routing(call, attempts))
             break
         yield from chunks
 
@@ -538,14 +465,14 @@ class RoutedChatModel(BaseChatModel):
         self, messages: list[BaseMessage], stop: list[str] | None = None,
         run_manager: AsyncCallbackManagerForLLMRun | None = None, **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        decision, attempts = await self._astart(messages, kwargs)
+        call, attempts = await self._astart(messages, kwargs)
         stop = stop or self.stop or None
         chunks = await attempts.astream(
-            lambda label: inner.astream(*self._prepare(label, kwargs), messages, stop, run_manager)
+            lambda label: chosen_model.astream(*self._prepare(label, kwargs), messages, stop, run_manager)
         )
         first = True
         async for chunk in chunks:
-            yield self._mark(chunk, self._answer(decision, attempts)) if first else chunk
+            yield chosen_model.chunk_with_routing(chunk, self._response_routing(call, attempts)) if first else chunk
             first = False
 
     # ------------------------------------------------------------------ declarative methods
@@ -563,55 +490,4 @@ class RoutedChatModel(BaseChatModel):
                                **kwargs: Any) -> Runnable[LanguageModelInput, Any]:
         """Route each call, then run the chosen model's own ``with_structured_output(schema,
         ...)`` (so its native JSON-schema / tool-calling strategy is used)."""
-        outputs = {
-            label: self._target(label)[0].with_structured_output(schema, include_raw=include_raw, **kwargs)
-            for label in self._members()
-        }
-
-        def chosen(decision: RoutingDecision) -> Runnable[Any, Any]:
-            runnable = outputs[decision.model]
-            if self.fallback_to_other:
-                others = self._policy.fallback_order(decision.model)
-                runnable = _Attempted(runnables=outputs, model=decision.model, others=others)
-            info = routing_metadata(decision, self._model_name(decision.model))
-            return runnable.with_config(metadata={METADATA_KEY: info}, tags=[TAG_PREFIX + decision.model])
-
-        def route(input: LanguageModelInput, config: RunnableConfig) -> Runnable[Any, Any]:
-            return chosen(self.decide(self._messages(input), config))
-
-        async def aroute(input: LanguageModelInput, config: RunnableConfig) -> Runnable[Any, Any]:
-            return chosen(await self.adecide(self._messages(input), config))
-
-        return RunnableLambda(route, afunc=aroute, name="RoutedStructuredOutput")
-
-
-class _Attempted(RunnableSerializable[Any, Any]):
-    """``runnables[model]``, then the other one if it raises (core's ``Attempts``; see the module
-    docstring for why not ``with_fallbacks``)."""
-
-    runnables: dict[str, Runnable[Any, Any]]
-    model: str
-    others: list[str]
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    def _attempts(self) -> Attempts:
-        return Attempts(self.model, fallback=True, others=self.others)
-
-    def _on(self, method: str, input: Any, config: RunnableConfig | None, kwargs: dict[str, Any]) -> Any:
-        return lambda side: getattr(self.runnables[side], method)(input, config, **kwargs)
-
-    def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
-        return self._attempts().call(self._on("invoke", input, config, kwargs))
-
-    async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
-        return await self._attempts().acall(self._on("ainvoke", input, config, kwargs))
-
-    def stream(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Iterator[Any]:
-        yield from self._attempts().stream(self._on("stream", input, config, kwargs))
-
-    async def astream(
-        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> AsyncIterator[Any]:
-        async for item in await self._attempts().astream(self._on("astream", input, config, kwargs)):
-            yield item
+        return routed_structured_output(self, schema, include_raw, **kwargs)

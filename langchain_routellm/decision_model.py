@@ -53,7 +53,7 @@ from routellm_core.errors import ConfigError, InvalidPromptError
 from routellm_core.utils.arguments import check_keywords
 from routellm_core.routing.decision import RoutingDecision
 from routellm_core.routers.registry import DEFAULT_ROUTER
-from routellm_core.routing.policy import RoutingPolicy
+from routellm_core.policy.routing_policy import RoutingPolicy
 
 __all__ = ["RouteLLMDecisionModel"]
 
@@ -119,9 +119,9 @@ class RouteLLMDecisionModel(BaseDecisionModel):
     def _provider(self) -> str:
         return "routellm"
 
-    def _answer(self, decision: RoutingDecision, questions: dict[str, Question]) -> ClassifierResponse:
+    def _response(self, decision: RoutingDecision, questions: dict[str, Question]) -> ClassifierResponse:
         answers: dict[str, Any] = {}
-        score, threshold = decision.score, decision.threshold
+        score = decision.score
         for qid, question in questions.items():
             if isinstance(question, Noul):
                 answers[qid] = NoulAnswer(type="noul", noul=score)
@@ -137,15 +137,11 @@ class RouteLLMDecisionModel(BaseDecisionModel):
                 probabilities = {label: 0.0 for label in labels}
                 probabilities[self.strong_label] = score
                 probabilities[self.weak_label] = 1.0 - score
-                if decision.is_strong:
-                    confidence = 1.0 if threshold >= 1.0 else (score - threshold) / (1.0 - threshold)
-                else:
-                    confidence = 1.0 if threshold <= 0.0 else (threshold - score) / threshold
                 answers[qid] = ChoiceAnswer(
                     type="choice",
                     choice=self.strong_label if decision.is_strong else self.weak_label,
                     probabilities=probabilities,
-                    confidence=min(1.0, max(0.0, confidence)),
+                    confidence=decision.confidence,
                 )
             else:
                 raise ConfigError(
@@ -155,7 +151,7 @@ class RouteLLMDecisionModel(BaseDecisionModel):
         return ClassifierResponse(model=self.model, answers=answers)
 
     def _classify(self, state: State, questions: dict[str, Question]) -> ClassifierResponse:
-        return self._answer(self._policy.decide(_state_text(state)), questions)
+        return self._response(self._policy.decide(_state_text(state)), questions)
 
     async def _aclassify(self, state: State, questions: dict[str, Question]) -> ClassifierResponse:
-        return self._answer(await self._policy.adecide(_state_text(state)), questions)
+        return self._response(await self._policy.adecide(_state_text(state)), questions)

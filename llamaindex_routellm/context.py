@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 from llamaindex_routellm.messages import latest_user_text
 
@@ -100,3 +100,37 @@ def structured_scope(prompt: Any, prompt_args: Mapping[str, Any]) -> Iterator[No
         text = None
     with predict_scope(prompt, prompt_args), default_text_scope(text):
         yield
+
+
+class PromptScopes:
+    """The prompt-level calls of a ``RoutedLLM`` (a mixin before ``FunctionCallingLLM``): they
+    record the prompt's template variables (e.g. a query engine's ``query_str``) for ``route_on``
+    hooks such as ``route_on_query``; routing happens in chat/complete as usual."""
+
+    def predict(self, prompt: Any, **prompt_args: Any) -> str:
+        with predict_scope(prompt, prompt_args):
+            return super().predict(prompt, **prompt_args)
+
+    async def apredict(self, prompt: Any, **prompt_args: Any) -> str:
+        with predict_scope(prompt, prompt_args):
+            return await super().apredict(prompt, **prompt_args)
+
+    def stream(self, prompt: Any, **prompt_args: Any) -> Any:
+        with predict_scope(prompt, prompt_args):
+            return super().stream(prompt, **prompt_args)
+
+    async def astream(self, prompt: Any, **prompt_args: Any) -> Any:
+        with predict_scope(prompt, prompt_args):
+            return await super().astream(prompt, **prompt_args)
+
+    def structured_predict(
+        self, output_cls: Any, prompt: Any, llm_kwargs: Optional[Dict[str, Any]] = None, **prompt_args: Any
+    ) -> Any:
+        with structured_scope(prompt, prompt_args):
+            return super().structured_predict(output_cls, prompt, llm_kwargs=llm_kwargs, **prompt_args)
+
+    async def astructured_predict(
+        self, output_cls: Any, prompt: Any, llm_kwargs: Optional[Dict[str, Any]] = None, **prompt_args: Any
+    ) -> Any:
+        with structured_scope(prompt, prompt_args):
+            return await super().astructured_predict(output_cls, prompt, llm_kwargs=llm_kwargs, **prompt_args)

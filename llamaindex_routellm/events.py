@@ -12,50 +12,66 @@ Legacy callbacks: ``LLMCallEvent`` is the one ``CBEventType.LLM`` event of a rou
 
 from __future__ import annotations
 
+from dataclasses import MISSING, fields
 from types import TracebackType
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, get_args, get_origin, get_type_hints
 
 from llama_index.core.callbacks import CallbackManager, CBEventType, EventPayload
+from llama_index.core.bridge.pydantic import create_model
 from llama_index.core.instrumentation.events.base import BaseEvent
 
+from routellm_core.routing.decision import RoutingDecision
 
-class RoutingDecisionEvent(BaseEvent):
-    """A RoutedLLM call was routed: ``model`` ("strong"/"weak", or the chosen model's name with
-    ``llms={...}``), ``model_name``, ``score``, ``threshold``, ``router`` and ``method``
-    (``chat``, ``achat``, ``stream_chat``, ``chat_with_tools``...); with N models also ``tier``,
-    ``strategy``, ``thresholds`` or ``scores``, ``expected_cost``, ``strongest_cost`` and, online,
-    ``realised_shares`` (see ``routellm_core.RoutingDecision``)."""
 
-    model: str
+class _RoutingDecisionEventBase(BaseEvent):
     model_name: Optional[str] = None
-    score: float
-    threshold: float
-    router: str
     method: str = ""
-    tier: Optional[int] = None
-    strategy: Optional[str] = None
-    thresholds: Optional[List[float]] = None
-    scores: Optional[Dict[str, float]] = None
-    expected_cost: Optional[float] = None
-    strongest_cost: Optional[float] = None
-    realised_shares: Optional[Dict[str, float]] = None
 
     @classmethod
     def class_name(cls) -> str:
         return "RoutingDecisionEvent"
 
     def to_routing_dict(self) -> dict:
-        out = {
-            "model": self.model,
-            "model_name": self.model_name,
-            "score": self.score,
-            "threshold": self.threshold,
-            "router": self.router,
-        }
-        for name in ("tier", "strategy", "thresholds", "scores", "expected_cost", "strongest_cost", "realised_shares"):
-            if getattr(self, name) is not None:
-                out[name] = getattr(self, name)
+        """The routing dict of the decision (``routing_metadata``'s keys): the decision's fields
+        that are set, and ``model_name``."""
+        out: Dict[str, Any] = {"model": getattr(self, "model"), "model_name": self.model_name}
+        for name in _DECISION_FIELDS:
+            value = getattr(self, name)
+            if name != "model" and (value is not None or name in _REQUIRED):
+                out[name] = value
         return out
+
+
+def _event_field(name: str, hint: Any) -> tuple[Any, Any]:
+    """A RoutingDecision field as an event field: tuples as lists (JSON values, as in the
+    routing dict), optional fields defaulting to None."""
+    if name in _REQUIRED:
+        return hint, ...
+    inner = [a for a in get_args(hint) if a is not type(None)][0]
+    if get_origin(inner) is tuple:
+        inner = List[get_args(inner)[0]]
+    return Optional[inner], None
+
+
+_HINTS = get_type_hints(RoutingDecision)
+_DECISION_FIELDS = [f.name for f in fields(RoutingDecision)]
+_REQUIRED = {f.name for f in fields(RoutingDecision) if f.default is MISSING}
+
+#: A RoutedLLM call was routed: the decision's fields (``model``: "strong"/"weak", or the chosen
+#: model's name with ``llms={...}``; ``score``, ``threshold``, ``router``; with N models also
+#: ``tier``, ``strategy``, ``thresholds`` or ``scores``, ``expected_cost``, ``strongest_cost``
+#: and, online, ``realised_shares``: see ``routellm_core.RoutingDecision``), plus ``model_name``
+#: and ``method`` (``chat``, ``achat``, ``stream_chat``, ``chat_with_tools``...). Its fields are
+#: RoutingDecision's, so the two never drift apart.
+RoutingDecisionEvent = create_model(
+    "RoutingDecisionEvent",
+    __base__=_RoutingDecisionEventBase,
+    __module__=__name__,
+    **{name: _event_field(name, _HINTS[name]) for name in _DECISION_FIELDS},
+)
+RoutingDecisionEvent.__doc__ = """A RoutedLLM call was routed: ``RoutingDecision``'s fields (see
+``routellm_core.RoutingDecision``; ``thresholds`` as a list), ``model_name`` and ``method``
+(``chat``, ``achat``, ``stream_chat``, ``chat_with_tools``...)."""
 
 
 class RoutingFallbackEvent(BaseEvent):

@@ -30,7 +30,6 @@ its handlers that the chosen LLM's manager lacks; and acquires its own rate limi
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
 
 from llama_index.core.base.llms.types import (
@@ -50,12 +49,8 @@ from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import LLM, ToolSelection
 
-from llamaindex_routellm.context import (
-    current_default_text,
-    current_routing_text,
-    predict_scope,
-    structured_scope,
-)
+from llamaindex_routellm.calls import TOOLS_KW, Call, atagged, chat_call, complete_call, tagged
+from llamaindex_routellm.context import PromptScopes, current_default_text, current_routing_text
 from llamaindex_routellm.events import LLMCallEvent, RoutingDecisionEvent, RoutingFallbackEvent
 from llamaindex_routellm.messages import ToolRequest, latest_user_text, routing_of, tag, user_messages
 from routellm_core.errors import ConfigError
@@ -65,9 +60,9 @@ from routellm_core.routing.capabilities import shared_capabilities
 from routellm_core.routing.decision import RoutingDecision
 from routellm_core.routing.fallback import Attempts
 from routellm_core.routing.members import members_by_label, model_name_of, multi_model_options, routed_members
-from routellm_core.routing.metadata import answering_model, routing_metadata
+from routellm_core.routing.metadata import RoutedCall, answering_model
 from routellm_core.routers.registry import DEFAULT_ROUTER
-from routellm_core.routing.policy import RoutingPolicy
+from routellm_core.policy.routing_policy import RoutingPolicy
 from routellm_core.routing.prompts import pick_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -80,11 +75,9 @@ dispatcher = get_dispatcher(__name__)
 #: a ``route_on`` hook: the messages of a call -> the text to score (None/"": use the default)
 RouteOn = Callable[[Sequence[ChatMessage]], Optional[str]]
 
-#: kwarg by which ``_prepare_chat_with_tools`` hands the tool request to the ``chat`` family
-_TOOLS_KW = "_routellm_tools"
 
 
-class RoutedLLM(FunctionCallingLLM):
+class RoutedLLM(PromptScopes, FunctionCallingLLM):
     """A drop-in LLM that routes every call to ``strong`` or ``weak`` (or one of ``llms``) with a
     RouteLLM router.
 
@@ -286,13 +279,7 @@ class RoutedLLM(FunctionCallingLLM):
 
     @staticmethod
     def _model_name(llm: LLM) -> Optional[str]:
-        found = model_name_of(llm, ("model", "model_name"))
-        if found:
-            return found
-        try:
-            return llm.metadata.model_name
-        except Exception:  # noqa: BLE001
-            return type(llm).__name__
+        return model_name_of(llm, ("model", "model_name"), otherwise=_metadata_name)
 
     def _llm_for(self, model: str) -> LLM:
         return self._members()[model]
@@ -304,16 +291,20 @@ class RoutedLLM(FunctionCallingLLM):
             override=current_routing_text(), owner="RoutedLLM",
         )
 
-    def _report(self, decision: RoutingDecision, method: str) -> RoutingDecision:
-        model = self._model_name(self._llm_for(decision.model))
-        dispatcher.event(RoutingDecisionEvent(**decision.to_dict(), model_name=model, method=method))
-        return decision
+    def _label_name(self, label: str) -> Optional[str]:
+        return self._model_name(self._llm_for(label))
 
-    def _decide(self, messages: Sequence[ChatMessage], method: str) -> RoutingDecision:
-        return self._report(self.policy.decide(self._text_to_score(messages)), method)
+    def _reported(self, decision: RoutingDecision, method: str) -> RoutedCall:
+        """The call ``decision`` routes (its routing dict built once), reported as an event."""
+        call = RoutedCall.of(decision, self._label_name(decision.model))
+        dispatcher.event(RoutingDecisionEvent(**call.metadata, method=method))
+        return call
 
-    async def _adecide(self, messages: Sequence[ChatMessage], method: str) -> RoutingDecision:
-        return self._report(await self.policy.adecide(self._text_to_score(messages)), method)
+    def _route(self, messages: Sequence[ChatMessage], method: str) -> RoutedCall:
+        return self._reported(self.policy.decide(self._text_to_score(messages)), method)
+
+    async def _aroute(self, messages: Sequence[ChatMessage], method: str) -> RoutedCall:
+        return self._reported(await self.policy.adecide(self._text_to_score(messages)), method)
 
     def decide(self, messages: Union[str, Sequence[ChatMessage]]) -> RoutingDecision:
         """The decision a call with these messages (or this prompt) would get; calls no LLM."""
@@ -327,7 +318,7 @@ class RoutedLLM(FunctionCallingLLM):
 
         def on_fallback(to: str, error: BaseException) -> None:
             dispatcher.event(RoutingFallbackEvent(
-                from_model=decision.model, to_model=to, to_model_name=self._model_name(self._llm_for(to)),
+                from_model=decision.model, to_model=to, to_model_name=self._label_name(to),
                 error=f"{type(error).__name__}: {error}", method=method,
             ))
 
@@ -335,125 +326,107 @@ class RoutedLLM(FunctionCallingLLM):
                         others=self.policy.fallback_order(decision.model))
 
     def _attempt(
-        self, decision: RoutingDecision, attempts: Attempts, call: _Call
+        self, routed: RoutedCall, attempts: Attempts, call: Call
     ) -> tuple[LLM, Dict[str, Any], LLMCallEvent]:
         """The LLM being tried, the routing dict of its answer, and the call's legacy event."""
         llm = self._llm_for(attempts.label)
-        meta = routing_metadata(
-            decision, self._model_name(llm), answered_by=attempts.label, error=attempts.first_error
-        )
+        meta = routed.answered(attempts.label, attempts.first_error, self._label_name)
         payload = {EventPayload.ADDITIONAL_KWARGS: call.kwargs, EventPayload.SERIALIZED: self.to_payload()}
         event = LLMCallEvent(self.callback_manager, llm.callback_manager, payload, call.kind, call.data)
         return llm, meta, event
 
-    def _call(self, decision: RoutingDecision, call: _Call) -> Any:
+    def _call(self, routed: RoutedCall, call: Call) -> Any:
         if self.rate_limiter is not None:
             self.rate_limiter.acquire()
-        attempts = self._attempts(decision, call.method)
+        attempts = self._attempts(routed.decision, call.method)
 
         def attempt(label: str) -> Any:
-            llm, meta, event = self._attempt(decision, attempts, call)
+            llm, meta, event = self._attempt(routed, attempts, call)
             with event:
                 return event.done(tag(call.fn(llm), meta))
 
         return attempts.call(attempt)
 
-    async def _acall(self, decision: RoutingDecision, call: _Call) -> Any:
+    async def _acall(self, routed: RoutedCall, call: Call) -> Any:
         if self.rate_limiter is not None:
             await self.rate_limiter.async_acquire()
-        attempts = self._attempts(decision, call.method)
+        attempts = self._attempts(routed.decision, call.method)
 
         async def attempt(label: str) -> Any:
-            llm, meta, event = self._attempt(decision, attempts, call)
+            llm, meta, event = self._attempt(routed, attempts, call)
             with event:
                 return event.done(tag(await call.fn(llm), meta))
 
         return await attempts.acall(attempt)
 
-    def _stream(self, decision: RoutingDecision, call: _Call) -> Iterator[Any]:
+    def _stream(self, routed: RoutedCall, call: Call) -> Iterator[Any]:
         """Open the chosen LLM's stream now and pass its chunks through, tagged; a fallback
         happens only before the first chunk (core's rule)."""
         if self.rate_limiter is not None:
             self.rate_limiter.acquire()
-        attempts = self._attempts(decision, call.method)
+        attempts = self._attempts(routed.decision, call.method)
 
         def open_stream(label: str) -> Iterator[Any]:
-            llm, meta, event = self._attempt(decision, attempts, call)
+            llm, meta, event = self._attempt(routed, attempts, call)
             try:
                 chunks = iter(call.fn(llm))
             except Exception as exc:
                 event.fail(exc)
                 raise
-            return _tagged(chunks, meta, event)
+            return tagged(chunks, meta, event)
 
         return attempts.stream(open_stream)
 
-    async def _astream(self, decision: RoutingDecision, call: _Call) -> AsyncIterator[Any]:
+    async def _astream(self, routed: RoutedCall, call: Call) -> AsyncIterator[Any]:
         if self.rate_limiter is not None:
             await self.rate_limiter.async_acquire()
-        attempts = self._attempts(decision, call.method)
+        attempts = self._attempts(routed.decision, call.method)
 
         async def open_stream(label: str) -> AsyncIterator[Any]:
-            llm, meta, event = self._attempt(decision, attempts, call)
+            llm, meta, event = self._attempt(routed, attempts, call)
             try:
                 chunks = (await call.fn(llm)).__aiter__()
             except Exception as exc:
                 event.fail(exc)
                 raise
-            return _atagged(chunks, meta, event)
+            return atagged(chunks, meta, event)
 
         return await attempts.astream(open_stream)
 
     # ------------------------------------------------------------------ chat / complete
-    @staticmethod
-    def _chat_call(method: str, messages: Sequence[ChatMessage], kwargs: Dict[str, Any]) -> _Call:
-        """``method`` (``chat`` & co.) on the chosen LLM, or its ``_with_tools`` form for a tool
-        request recorded by ``_prepare_chat_with_tools`` (passed whole)."""
-        tools = kwargs.pop(_TOOLS_KW, None)
-        if isinstance(tools, ToolRequest):
-            method = f"{method}_with_tools"
-            fn = lambda llm: getattr(llm, method)(tools.tools, **tools.kwargs)  # noqa: E731
-            return _Call(method, fn, "chat", messages, kwargs)
-        return _Call(method, lambda llm: getattr(llm, method)(messages, **kwargs), "chat", messages, kwargs)
-
-    @staticmethod
-    def _complete_call(method: str, prompt: str, formatted: bool, kwargs: Dict[str, Any]) -> _Call:
-        fn = lambda llm: getattr(llm, method)(prompt, formatted=formatted, **kwargs)  # noqa: E731
-        return _Call(method, fn, "completion", prompt, kwargs)
-
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        call = self._chat_call("chat", messages, kwargs)
-        return self._call(self._decide(messages, call.method), call)
+        call = chat_call("chat", messages, kwargs)
+        return self._call(self._route(messages, call.method), call)
 
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        call = self._chat_call("achat", messages, kwargs)
-        return await self._acall(await self._adecide(messages, call.method), call)
+        call = chat_call("achat", messages, kwargs)
+        return await self._acall(await self._aroute(messages, call.method), call)
 
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
-        call = self._chat_call("stream_chat", messages, kwargs)
-        return self._stream(self._decide(messages, call.method), call)
+        call = chat_call("stream_chat", messages, kwargs)
+        return self._stream(self._route(messages, call.method), call)
 
     async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
-        call = self._chat_call("astream_chat", messages, kwargs)
-        return await self._astream(await self._adecide(messages, call.method), call)
+        call = chat_call("astream_chat", messages, kwargs)
+        return await self._astream(await self._aroute(messages, call.method), call)
 
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
-        call = self._complete_call("complete", prompt, formatted, kwargs)
-        return self._call(self._decide(user_messages(prompt), call.method), call)
+        call = complete_call("complete", prompt, formatted, kwargs)
+        return self._call(self._route(user_messages(prompt), call.method), call)
 
     async def acomplete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
-        call = self._complete_call("acomplete", prompt, formatted, kwargs)
-        return await self._acall(await self._adecide(user_messages(prompt), call.method), call)
+        call = complete_call("acomplete", prompt, formatted, kwargs)
+        return await self._acall(await self._aroute(user_messages(prompt), call.method), call)
 
     def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
-        call = self._complete_call("stream_complete", prompt, formatted, kwargs)
-        return self._stream(self._decide(user_messages(prompt), call.method), call)
+        call = complete_call("stream_complete", prompt, formatted, kwargs)
+        return self._stream(self._route(user_messages(prompt), call.method), call)
 
     async def astream_complete(
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponseAsyncGen:
-        call = self._complete_call("astream_complete", prompt, formatted, kwargs)
-        return await self._astream(await self._adecide(user_messages(prompt), call.method), call)
+        call = complete_call("astream_complete", prompt, formatted, kwargs)
+        return await self._astream(await self._aroute(user_messages(prompt), call.method), call)
 
     # ------------------------------------------------------------------ tools
     def _prepare_chat_with_tools(
@@ -475,7 +448,7 @@ class RoutedLLM(FunctionCallingLLM):
             tools, user_msg, chat_history, tool_required, verbose=verbose,
             allow_parallel_tool_calls=allow_parallel_tool_calls, **kwargs,
         )
-        return {"messages": messages, _TOOLS_KW: request}
+        return {"messages": messages, TOOLS_KW: request}
 
     def _validate_chat_with_tools_response(
         self, response: ChatResponse, tools: Sequence[BaseTool], allow_parallel_tool_calls: bool = False,
@@ -510,58 +483,10 @@ class RoutedLLM(FunctionCallingLLM):
                     raise
         return []  # pragma: no cover
 
-    # ------------------------------------------------------------------ prompt-level calls
-    # These record the prompt's template variables (e.g. a query engine's ``query_str``) for
-    # ``route_on`` hooks such as ``route_on_query``; routing happens in chat/complete as usual.
-    def predict(self, prompt: Any, **prompt_args: Any) -> str:
-        with predict_scope(prompt, prompt_args):
-            return super().predict(prompt, **prompt_args)
 
-    async def apredict(self, prompt: Any, **prompt_args: Any) -> str:
-        with predict_scope(prompt, prompt_args):
-            return await super().apredict(prompt, **prompt_args)
-
-    def stream(self, prompt: Any, **prompt_args: Any) -> Any:
-        with predict_scope(prompt, prompt_args):
-            return super().stream(prompt, **prompt_args)
-
-    async def astream(self, prompt: Any, **prompt_args: Any) -> Any:
-        with predict_scope(prompt, prompt_args):
-            return await super().astream(prompt, **prompt_args)
-
-    def structured_predict(
-        self, output_cls: Any, prompt: Any, llm_kwargs: Optional[Dict[str, Any]] = None, **prompt_args: Any
-    ) -> Any:
-        with structured_scope(prompt, prompt_args):
-            return super().structured_predict(output_cls, prompt, llm_kwargs=llm_kwargs, **prompt_args)
-
-    async def astructured_predict(
-        self, output_cls: Any, prompt: Any, llm_kwargs: Optional[Dict[str, Any]] = None, **prompt_args: Any
-    ) -> Any:
-        with structured_scope(prompt, prompt_args):
-            return await super().astructured_predict(output_cls, prompt, llm_kwargs=llm_kwargs, **prompt_args)
-
-
-@dataclass
-class _Call:
-    """One call of a RoutedLLM, as made on the chosen LLM."""
-
-    method: str  # "chat", "astream_complete", "chat_with_tools"... (reported in events)
-    fn: Callable[[LLM], Any]  # the same call on an LLM
-    kind: str  # "chat" or "completion" (the legacy callback payload)
-    data: Any  # the messages or the prompt
-    kwargs: Dict[str, Any]
-
-
-def _tagged(chunks: Iterator[Any], meta: Dict[str, Any], event: LLMCallEvent) -> Iterator[Any]:
-    with event:
-        for chunk in chunks:
-            yield event.done(tag(chunk, meta))
-
-
-async def _atagged(
-    chunks: AsyncIterator[Any], meta: Dict[str, Any], event: LLMCallEvent
-) -> AsyncIterator[Any]:
-    with event:
-        async for chunk in chunks:
-            yield event.done(tag(chunk, meta))
+def _metadata_name(llm: LLM) -> Optional[str]:
+    """LlamaIndex's own name of ``llm`` (its metadata), else its class name."""
+    try:
+        return llm.metadata.model_name
+    except Exception:  # noqa: BLE001 - an LLM whose metadata needs a network or a key
+        return type(llm).__name__

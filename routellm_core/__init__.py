@@ -12,7 +12,7 @@ and nothing inside the package imports it.
 
 from __future__ import annotations
 
-from routellm_core.checkpoints.loading import load_router
+from routellm_core.loading.loader import load_router
 from routellm_core.errors import (
     CheckpointError,
     ConfigError,
@@ -28,7 +28,7 @@ from routellm_core.errors import (
 from routellm_core.routers.base import Router
 from routellm_core.routers.registry import DEFAULT_ROUTER, available_routers
 from routellm_core.routing.decision import RoutingDecision
-from routellm_core.routing.policy import RoutingPolicy
+from routellm_core.policy.routing_policy import RoutingPolicy
 
 __version__ = "0.1.0"
 

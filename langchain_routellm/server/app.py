@@ -28,7 +28,6 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from langchain_routellm.chat_models import DECISION_KW
 from langchain_routellm.server import defaults
 from langchain_routellm.server.errors import APIError, to_api_error
 from langchain_routellm.server.models import RoutedModels, ServerSettings
@@ -331,18 +330,17 @@ class RoutingServer:
             started = time.perf_counter()
             decision = await model.adecide(chat.messages)
             obs.routing_seconds = time.perf_counter() - started
-            # the decision made here is handed to the call (as RoutedChatModel hands its own),
-            # with the run metadata and tags it would have set
-            config = model._with_routing(None, decision)
-            kwargs = {**chat.call_kwargs, DECISION_KW: decision}
+            # the decision made here is handed to the call, with the run metadata and tags a
+            # routed call sets
+            routed = model.with_decision(decision)
             obs.upstream_start = time.perf_counter()
             if chat.stream:
                 response = await self._stream(
-                    request, model.astream(chat.messages, config, **kwargs), chat, completion_id, created, obs
+                    request, routed.astream(chat.messages, **chat.call_kwargs), chat, completion_id, created, obs
                 )
                 streaming = True  # the response's cleanup counts it out
                 return response
-            message = await self._until_answered(request, model.ainvoke(chat.messages, config, **kwargs))
+            message = await self._until_answered(request, routed.ainvoke(chat.messages, **chat.call_kwargs))
             obs.upstream_done()
             body = completion_body(message, completion_id=completion_id, created=created)
             obs.routing = body["routing"]

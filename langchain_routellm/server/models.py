@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable
 
-from routellm_core.checkpoints.loading import load_router
+from routellm_core.loading.loader import load_router
 from routellm_core.errors import ConfigError, RouteLLMError
 from routellm_core.routers.registry import DEFAULT_ROUTER
-from routellm_core.routing.policy import RoutingPolicy
+from routellm_core.policy.routing_policy import RoutingPolicy
 from routellm_core.utils.lru import ByteLRU
 
-from langchain_routellm import messages
+from langchain_routellm import chat_members as messages
 from langchain_routellm.chat_models import RoutedChatModel
 from langchain_routellm.named_models import chat_model_from_name
 from langchain_routellm.server import defaults

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from routellm_core.checkpoints.loading import is_registered_name, load_router, loadable_spec
+from routellm_core.loading.loader import is_registered_name, load_router, loadable_spec
 from routellm_core.cli.common import read_prompt_file
 from routellm_core.routers.registry import DEFAULT_ROUTER
 from routellm_core.errors import ConfigError

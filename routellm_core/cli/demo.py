@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from routellm_core.routers.registry import DEFAULT_ROUTER
-from routellm_core.routing.policy import RoutingPolicy
+from routellm_core.policy.routing_policy import RoutingPolicy
 from routellm_core.utils.validation import parse_finite
 
 DEMO_PROMPTS = [

@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from routellm_core.checkpoints.loading import load_router
+from routellm_core.loading.loader import load_router
 from routellm_core.cli.common import add_training_data_args, training_data_from_args
 from routellm_core.cli.evaluate_multimodel import add_arguments as add_multimodel_arguments
 from routellm_core.cli.evaluate_multimodel import run_multimodel

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from routellm_core.checkpoints.loading import load_router
+from routellm_core.loading.loader import load_router
 from routellm_core.cli.common import parse_key_values
 from routellm_core.data.golden import GoldenRow, golden_to_all_pair_battles, read_golden
 from routellm_core.errors import ConfigError, DataFormatError

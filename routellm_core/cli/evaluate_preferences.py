@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from routellm_core.checkpoints.loading import load_router
+from routellm_core.loading.loader import load_router
 from routellm_core.cli.common import training_data_from_args
 from routellm_core.data.battles import Battles, read_battles
 from routellm_core.data.pooling import PooledLabels, pool_labels

@@ -8,7 +8,7 @@ from typing import Any
 
 from routellm_core.cli.common import add_policy_args
 from routellm_core.routers.registry import DEFAULT_ROUTER
-from routellm_core.routing.policy import RoutingPolicy
+from routellm_core.policy.routing_policy import RoutingPolicy
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:

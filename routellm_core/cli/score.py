@@ -69,7 +69,7 @@ def _prices(args: argparse.Namespace) -> tuple[tuple[float, float], tuple[float,
 
 
 def run(args: argparse.Namespace) -> int:
-    from routellm_core.checkpoints.loading import load_router
+    from routellm_core.loading.loader import load_router
     from routellm_core.evaluation.log_scoring import score_log
     from routellm_core.routing.calibration import threshold_for_budget
     from routellm_core.routing.candidates import DEFAULT_TOKENS

@@ -8,7 +8,7 @@ import shlex
 import sys
 from typing import Any
 
-from routellm_core.checkpoints.loading import loadable_spec
+from routellm_core.loading.loader import loadable_spec
 from routellm_core.cli.common import (
     add_training_data_args,
     parse_key_values,
@@ -129,7 +129,7 @@ def _load_prior(args: argparse.Namespace, router: Any) -> Any:
         raise ConfigError(f"--init-alpha must be > 0 (the penalty on the change from the prior), got {args.init_alpha:g}.")
     if not getattr(router, "warm_startable", lambda: False)():
         raise ConfigError(f"router {args.router!r} has no warm start; --init works with pooled_ridge and tfidf_ridge.")
-    from routellm_core.checkpoints.loading import load_router
+    from routellm_core.loading.loader import load_router
 
     prior = load_router(args.init)
     if type(prior) is not type(router):

@@ -31,7 +31,7 @@ from routellm_core.routers.registry import router_class
 from routellm_core.routing.calibration import (
     DEFAULT_STRONG_FRACTION,
     score_quantiles,
-    threshold_from_quantiles,
+    threshold_at,
 )
 from routellm_core.routing.decision import RoutingDecision, check_unit_interval, decide, resolve_threshold
 from routellm_core.routing.prompts import as_prompt_batch, as_prompt_list
@@ -331,7 +331,7 @@ class Router(metaclass=_StrictKeywords):
                 "into a threshold; call router.calibrate(prompts) on typical prompts first, or "
                 "pass threshold=... instead."
             )
-        return threshold_from_quantiles(self.calibration_quantiles_, f)
+        return threshold_at(self.calibration_quantiles_, f)
 
     def default_threshold(self) -> float:
         """Threshold used when none is given: ``strong_fraction=0.5`` if calibrated, else 0.5."""

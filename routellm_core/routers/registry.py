@@ -13,7 +13,7 @@ from typing import Any
 from routellm_core.errors import UnknownRouterError
 
 #: the router used when none is named (``load_router()``, ``RoutingPolicy()``, the adapters, the
-#: CLI): a checkpoint bundled in the package (see ``checkpoints.loading.BUNDLED``)
+#: CLI): a checkpoint bundled in the package (see ``loading.loader.BUNDLED``)
 DEFAULT_ROUTER = "default"
 
 #: router name -> "module:Class" (imported on first use)

@@ -7,12 +7,13 @@
 - ``candidates``: the N models of a policy, their order and expected cost per call;
 - ``online``: controllers that move the cut-offs so live traffic keeps its target;
 - ``prompts``: which text a call scores (``pick_text``, the ``route_on`` hook) and prompt checks;
-- ``metadata``: the routing dict attached to every routed response;
+- ``metadata``: the routing dict attached to every routed response (``RoutedCall``: one call's
+  decision and its dict, built once);
 - ``fallback``: the fallback runner (``Attempts``), sync and async, plain and streaming;
-- ``policy``: ``RoutingPolicy`` (router + cut-offs, two models or N), the object that decides
-  routed calls.
+- ``capabilities``, ``members``: what a routed set of models can do, and the models an adapter
+  routes between.
 
-All but ``policy`` sit below ``routers/`` and import no router; ``policy`` loads routers by name
-and so sits above ``checkpoints/`` (see ``docs/architecture.md``). This ``__init__`` imports
-nothing, so importing a low module never pulls ``policy`` in.
+Everything here sits below ``routers/`` and imports no router; ``RoutingPolicy``, which loads
+routers by name, is ``routellm_core.policy`` (see ``docs/architecture.md``). This ``__init__``
+imports nothing.
 """

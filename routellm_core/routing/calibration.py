@@ -55,15 +55,18 @@ def threshold_from_quantiles(quantiles: np.ndarray, strong_fraction: float) -> f
     ``strong_fraction`` 1 gives 0.0 (everything strong); 0 gives ``NEVER``, a threshold above
     every possible score, so no prompt at all goes to strong.
     """
-    q = np.asarray(quantiles, dtype=np.float64)
-    strong_fraction = unit_interval("strong_fraction", strong_fraction)
-    if strong_fraction >= 1.0:
+    return threshold_at(quantiles, unit_interval("strong_fraction", strong_fraction))
+
+
+def threshold_at(quantiles: np.ndarray, share: float) -> float:
+    """``threshold_from_quantiles`` for a ``share`` the caller has checked to lie in [0, 1]."""
+    if share >= 1.0:
         return 0.0
-    if strong_fraction <= 0.0:
+    if share <= 0.0:
         return NEVER
-    level = 1.0 - strong_fraction
+    q = np.asarray(quantiles, dtype=np.float64)
     grid = np.linspace(0.0, 1.0, q.size)
-    return float(np.clip(np.interp(level, grid, q), 0.0, 1.0))
+    return float(np.clip(np.interp(1.0 - share, grid, q), 0.0, 1.0))
 
 
 def threshold_for_budget(

@@ -13,9 +13,10 @@ def shared_capabilities(*profiles: Mapping[str, Any] | None) -> dict[str, Any]:
     """The capabilities all the models have: flags (bools) and-ed, sizes (numbers) at the
     smallest known value (a size <= 0 means unknown), other values kept where equal; keys not
     every model knows are dropped. Empty when any model is unknown."""
-    if not profiles or not all(profiles):
+    known = [p for p in profiles if p]
+    if not profiles or len(known) < len(profiles):
         return {}
-    return reduce(_shared, profiles[1:], dict(profiles[0]))  # type: ignore[arg-type]
+    return reduce(_shared, known[1:], dict(known[0]))
 
 
 def _shared(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:

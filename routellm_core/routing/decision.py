@@ -25,7 +25,8 @@ from routellm_core.utils.validation import unit_interval
 
 STRONG = "strong"
 WEAK = "weak"
-Label = Literal["strong", "weak"]
+#: the labels of the two-model form (N-model labels are any model names)
+PairLabel = Literal["strong", "weak"]
 
 
 #: the optional fields of a decision, in the order ``to_dict`` lists them
@@ -72,6 +73,18 @@ class RoutingDecision:
         """Whether the call goes to the strongest model."""
         return self.tier == 0 if self.tier is not None else self.model == STRONG
 
+    @property
+    def confidence(self) -> float:
+        """How clearly the score cleared the threshold, in [0, 1] (two-model form): strong,
+        ``(score - threshold) / (1 - threshold)``; weak, ``(threshold - score) / threshold``; 1.0
+        at a threshold of 1 (strong) or 0 (weak)."""
+        t, s = self.threshold, self.score
+        if self.is_strong:
+            value = 1.0 if t >= 1.0 else (s - t) / (1.0 - t)
+        else:
+            value = 1.0 if t <= 0.0 else (t - s) / t
+        return min(1.0, max(0.0, value))
+
     def to_dict(self) -> dict[str, Any]:
         """``model``, ``score``, ``threshold``, ``router`` and the optional fields that are set
         (JSON values: lists, not tuples)."""
@@ -98,7 +111,7 @@ class RoutingDecision:
 
 def decide(score: float, threshold: float, router: str) -> RoutingDecision:
     """The routing rule: strong iff ``score >= threshold``."""
-    model: Label = STRONG if score >= threshold else WEAK
+    model: PairLabel = STRONG if score >= threshold else WEAK
     return RoutingDecision(model=model, score=float(score), threshold=float(threshold), router=router)
 
 
@@ -135,7 +148,7 @@ def check_thresholds(values: Any, count: int) -> tuple[float, ...]:
     return out
 
 
-def other_model(model: str) -> Label:
+def other_model(model: str) -> PairLabel:
     """``"weak"`` for ``"strong"`` and the reverse (the model a fallback goes to)."""
     if model == STRONG:
         return WEAK
@@ -156,9 +169,10 @@ def check_unit_interval(name: str, value: Any) -> float:
 
 
 class Calibrated(Protocol):
-    """What threshold resolution needs from a router (``Router`` has both)."""
+    """What threshold resolution needs from a router (``Router`` has both; ``threshold_for``
+    checks ``strong_fraction``)."""
 
-    def threshold_for(self, strong_fraction: float) -> float: ...
+    def threshold_for(self, strong_fraction: Any) -> float: ...
 
     def default_threshold(self) -> float: ...
 
@@ -174,6 +188,6 @@ def resolve_threshold(router: Calibrated, threshold: Any = None, strong_fraction
         )
     if threshold is not None:
         return check_unit_interval("threshold", threshold)
-    if strong_fraction is not None:
-        return router.threshold_for(check_unit_interval("strong_fraction", strong_fraction))
+    if strong_fraction is not None:  # checked where it enters the router's calibration
+        return router.threshold_for(strong_fraction)
     return router.default_threshold()

@@ -22,6 +22,7 @@ error (None without a fallback): what ``routing_metadata`` reports.
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -29,25 +30,28 @@ from routellm_core.routing.decision import other_model
 
 T = TypeVar("T")
 
-try:  # Python 3.11+
-    _Group: type[Exception] = ExceptionGroup  # type: ignore[name-defined]  # noqa: F821
-except NameError:  # pragma: no cover - Python 3.10
+if sys.version_info >= (3, 11):
+    _Group = ExceptionGroup
+else:  # pragma: no cover - Python 3.10
 
-    class _Group(Exception):  # type: ignore[no-redef]
-        def __init__(self, message: str, exceptions: Sequence[BaseException]) -> None:
+    class _Group(Exception):
+        def __new__(cls, message: str, exceptions: Sequence[Exception]) -> Any:
+            return super().__new__(cls, message, exceptions)
+
+        def __init__(self, message: str, exceptions: Sequence[Exception]) -> None:
             super().__init__(message)
             self.exceptions = tuple(exceptions)
 
 
-class EarlierAttemptsFailed(_Group):  # type: ignore[misc, valid-type]
+class EarlierAttemptsFailed(_Group):
     """The errors of the models a fallback tried before the last one, in order (``exceptions``;
     ``labels``: the model each came from). Raised as the ``__cause__`` of the last error."""
 
-    def __new__(cls, message: str, exceptions: Sequence[BaseException], labels: Sequence[str] = ()) -> Any:
-        return super().__new__(cls, message, list(exceptions))  # type: ignore[call-arg]
+    def __new__(cls, message: str, exceptions: Sequence[Exception], labels: Sequence[str] = ()) -> Any:
+        return super().__new__(cls, message, list(exceptions))
 
-    def __init__(self, message: str, exceptions: Sequence[BaseException], labels: Sequence[str] = ()) -> None:
-        super().__init__(message, list(exceptions))  # type: ignore[call-arg]
+    def __init__(self, message: str, exceptions: Sequence[Exception], labels: Sequence[str] = ()) -> None:
+        super().__init__(message, list(exceptions))
         self.labels = tuple(labels)
 
     def derive(self, excs: Sequence[BaseException]) -> EarlierAttemptsFailed:
@@ -68,7 +72,7 @@ class Attempts:
         if others is None:
             others = [other_model(model)]  # raises unless model is "strong" or "weak"
         self.labels: list[str] = [model, *others] if fallback else [model]
-        self.errors: list[BaseException] = []
+        self.errors: list[Exception] = []
         self.on_fallback = on_fallback
         #: the model being tried (after a successful run: the one that answered)
         self.label = model
@@ -81,7 +85,7 @@ class Attempts:
         """The chosen model's error once a fallback is under way, else None."""
         return self.errors[0] if self.errors else None
 
-    def failed(self, exc: BaseException, *, started: bool = False) -> None:
+    def next_or_raise(self, exc: Exception, *, started: bool = False) -> None:
         """Record that the model being tried raised ``exc``: returns when another model is left
         to try and nothing was streamed yet, else raises ``exc`` (chained to the first error)."""
         if not started and len(self.errors) + 1 < len(self.labels):
@@ -93,7 +97,7 @@ class Attempts:
         earlier = [e for e in self.errors if e is not exc]
         if earlier:
             try:  # every attempt's error, for whoever reports it (the server, logs)
-                exc.earlier_attempt_errors = tuple(earlier)  # type: ignore[attr-defined]
+                setattr(exc, "earlier_attempt_errors", tuple(earlier))  # noqa: B010 - an attribute of any exception
             except AttributeError:  # pragma: no cover - an exception type with __slots__
                 pass
         if len(earlier) == 1:
@@ -111,14 +115,14 @@ class Attempts:
             try:
                 return fn(self.label)
             except Exception as exc:
-                self.failed(exc)
+                self.next_or_raise(exc)
 
     async def acall(self, fn: Callable[[str], Awaitable[T]]) -> T:
         while True:
             try:
                 return await fn(self.label)
             except Exception as exc:
-                self.failed(exc)
+                self.next_or_raise(exc)
 
     def stream(self, open_stream: Callable[[str], Iterable[T]]) -> Iterator[T]:
         """The items of ``open_stream(label)``. The chosen model's stream is opened now (an error
@@ -131,7 +135,7 @@ class Attempts:
             try:
                 return iter(open_stream(self.label))
             except Exception as exc:
-                self.failed(exc)
+                self.next_or_raise(exc)
 
     def _iterate(self, items: Iterator[T], open_stream: Callable[[str], Iterable[T]]) -> Iterator[T]:
         while True:  # until a model yields its first item (or has none)
@@ -140,7 +144,7 @@ class Attempts:
             except StopIteration:
                 return
             except Exception as exc:
-                self.failed(exc)
+                self.next_or_raise(exc)
                 items = self._open(open_stream)
                 continue
             break
@@ -148,7 +152,7 @@ class Attempts:
         try:
             yield from items  # started: an error now ends the stream
         except Exception as exc:
-            self.failed(exc, started=True)
+            self.next_or_raise(exc, started=True)
 
     async def astream(self, open_stream: Callable[[str], Any]) -> AsyncIterator[T]:
         """Async ``stream``: awaiting it opens the chosen model's stream (falling back at once on
@@ -164,7 +168,7 @@ class Attempts:
                     opened = await opened
                 return opened.__aiter__()
             except Exception as exc:
-                self.failed(exc)
+                self.next_or_raise(exc)
 
     async def _aiterate(self, items: AsyncIterator[T], open_stream: Callable[[str], Any]) -> AsyncIterator[T]:
         started = False
@@ -174,7 +178,7 @@ class Attempts:
             except StopAsyncIteration:
                 return
             except Exception as exc:
-                self.failed(exc, started=started)
+                self.next_or_raise(exc, started=started)
                 items = await self._aopen(open_stream)
                 continue
             started = True

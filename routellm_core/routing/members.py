@@ -48,13 +48,23 @@ def routed_members(
     return members_by_label(strong, weak, models)
 
 
-def model_name_of(model: Any, attrs: Sequence[str] = MODEL_NAME_ATTRS) -> str | None:
-    """The first non-empty string among ``model``'s ``attrs``; None when it has none."""
+def model_name_of(
+    model: Any,
+    attrs: Sequence[str] = MODEL_NAME_ATTRS,
+    *,
+    bound: Mapping[str, Any] | None = None,
+    otherwise: Callable[[Any], str | None] | None = None,
+) -> str | None:
+    """The name ``model`` goes by, the one guess for every adapter: a ``model`` keyword bound to
+    it (``bound``, a str), else the first non-empty string among its ``attrs``, else
+    ``otherwise(model)`` (the framework's own fallback; None without one)."""
+    if bound and isinstance(bound.get("model"), str):
+        return bound["model"]
     for attr in attrs:
         value = getattr(model, attr, None)
         if isinstance(value, str) and value:
             return value
-    return None
+    return None if otherwise is None else otherwise(model)
 
 
 def multi_model_options(

@@ -1,13 +1,15 @@
 """The routing metadata every adapter attaches to a routed response, written once.
 
-``routing_metadata`` builds the dict, ``answering_model`` reads back which side answered (for
-sticky routing and for parsing a response's tool calls with the model that produced it).
+``routing_metadata`` builds the dict, ``RoutedCall`` carries one call's decision and its dict
+(built once) from the moment the call is routed to its response, ``answering_model`` reads back
+which side answered (for sticky routing and for parsing a response's tool calls with the model
+that produced it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import replace
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, replace
 from typing import Any
 
 from routellm_core.routing.decision import STRONG, WEAK, RoutingDecision
@@ -47,6 +49,31 @@ def routing_metadata(
         if error is not None:
             out["fallback_error"] = f"{type(error).__name__}: {error}"[:MAX_ERROR_CHARS]
     return out
+
+
+@dataclass(frozen=True)
+class RoutedCall:
+    """One routed call: its ``decision`` and the routing dict (``metadata``) built for it once,
+    naming the chosen model (``model_name``). Adapters carry it from the decision to the response
+    (run metadata, invocation parameters, events and the answer all use ``metadata``)."""
+
+    decision: RoutingDecision
+    metadata: dict[str, Any]
+
+    @classmethod
+    def of(cls, decision: RoutingDecision, model_name: str | None) -> RoutedCall:
+        """The call ``decision`` routes, its routing dict built now."""
+        return cls(decision, routing_metadata(decision, model_name))
+
+    def answered(
+        self, label: str, error: BaseException | None, name_of: Callable[[str], str | None]
+    ) -> dict[str, Any]:
+        """The routing dict of the answer ``label`` gave: the call's own ``metadata`` when the
+        chosen model answered, else (after a fallback) a new one naming ``name_of(label)`` and the
+        chosen model's ``error``."""
+        if label == self.decision.model:
+            return self.metadata
+        return routing_metadata(self.decision, name_of(label), answered_by=label, error=error)
 
 
 def answering_model(routing: Any, labels: Collection[str] = PAIR) -> str | None:

@@ -16,28 +16,20 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("routellm_core", "langchain_routellm", "llamaindex_routellm")
 
-#: lowest first; a module belongs to the layer of its longest matching prefix. Same-layer imports
-#: are allowed (the cycle check still applies), lower-to-higher ones are not.
+#: lowest first; a module belongs to the layer of the package (folder) it is in: every entry is a
+#: whole package, so the folders are the layers. Same-layer imports are allowed (the cycle check
+#: still applies), lower-to-higher ones are not, with no exception.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("routellm_core.errors", "routellm_core.utils", "routellm_core.testing")),
-    ("decision primitives and the checkpoint file format", (
-        "routellm_core.routing",  # the package __init__ (imports nothing)
-        "routellm_core.routing.decision", "routellm_core.routing.calibration",
-        "routellm_core.routing.prompts", "routellm_core.routing.metadata", "routellm_core.routing.fallback",
-        "routellm_core.routing.capabilities",
-        "routellm_core.checkpoints",  # the package __init__ (imports nothing)
-        "routellm_core.checkpoints.format",
-    )),
-    ("embeddings and data", ("routellm_core.embeddings", "routellm_core.data")),
-    ("labelling: prompt logs, model and judge calls", ("routellm_core.labeling",)),
-    ("training loops", ("routellm_core.training",)),
+    ("primitives", ("routellm_core.routing", "routellm_core.checkpoints")),
+    ("embeddings & data", ("routellm_core.embeddings", "routellm_core.data")),
+    ("labelling", ("routellm_core.labeling",)),
+    ("training", ("routellm_core.training",)),
     ("routers", ("routellm_core.routers",)),
-    ("loading and RouteLLM formats", (
-        "routellm_core.checkpoints.loading", "routellm_core.checkpoints.routellm",
-    )),
-    ("policy", ("routellm_core.routing.policy",)),
+    ("loading", ("routellm_core.loading",)),
+    ("policy", ("routellm_core.policy",)),
     ("evaluation", ("routellm_core.evaluation",)),
-    ("command line, facade", ("routellm_core.cli",)),
+    ("command line", ("routellm_core.cli",)),
     ("framework adapters", ("langchain_routellm", "llamaindex_routellm")),
 ]
 FACADE = "routellm_core"  # the root __init__: re-exports only
@@ -95,7 +87,7 @@ def _layer(module: str) -> int:
             if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > best:
                 best, found = len(prefix), index
     if module == FACADE:
-        return len(LAYERS) - 2
+        return len(LAYERS) - 2  # with the command line: it re-exports from the layers below
     assert found is not None, f"{module} is in no layer; add it to LAYERS (and docs/architecture.md)"
     return found
 
@@ -137,8 +129,9 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_the_walker_sees_function_local_and_relative_imports(tmp_path: Path) -> None:
     # imported inside a function only
-    assert "routellm_core.checkpoints.routellm" in GRAPH["routellm_core.checkpoints.loading"]
-    assert "routellm_core.routers.base" in GRAPH["routellm_core.routing.policy"]
+    assert "routellm_core.loading.upstream_format" in GRAPH["routellm_core.loading.loader"]
+    assert "routellm_core.checkpoints.format" in GRAPH["routellm_core.routers.base"]
+    assert "routellm_core.routers.base" in GRAPH["routellm_core.policy.routing_policy"]
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
@@ -172,3 +165,53 @@ def test_core_never_imports_a_framework_or_its_facade(module: str) -> None:
     assert not frameworks, f"{module} imports {frameworks}: framework code belongs in the adapters"
     if module != FACADE:
         assert FACADE not in GRAPH[module], f"{module} imports the facade; import the defining module"
+
+
+def test_every_layer_is_whole_packages() -> None:
+    """The layers are folders: each entry of LAYERS is a top-level module or package of its
+    distribution, never a single module inside a package of another layer."""
+    for _, prefixes in LAYERS:
+        for prefix in prefixes:
+            assert prefix in MODULES, f"{prefix} is no module or package"
+            if MODULES[prefix].name != "__init__.py":  # a module: only a top-level one of routellm_core
+                assert prefix.count(".") == 1, f"{prefix} is a module inside a package: name its package"
+
+
+# ---------------------------------------------------------------------------- the documented table
+DOC = ROOT / "docs" / "architecture.md"
+TABLE_START = "<!-- layer table: generated from the imports by tests/core/test_architecture.py -->"
+TABLE_END = "<!-- end of layer table -->"
+
+
+def _folders(prefixes: tuple[str, ...]) -> str:
+    """The layer's folders (and top-level modules), under ``routellm_core/`` unless named."""
+    return ", ".join(p.removeprefix("routellm_core.").replace(".", "/") + ("/" if MODULES[p].name == "__init__.py"
+                                                                           else ".py") for p in prefixes)
+
+
+def layer_table() -> str:
+    """The layer table of docs/architecture.md, from LAYERS and the real imports: each layer (top
+    first), its folders, and the lower layers its modules import (the facade aside)."""
+    rows = [("layer", "folders", "imports from (the code's real imports)")]
+    for index in reversed(range(len(LAYERS))):
+        name, prefixes = LAYERS[index]
+        below = {_layer(t) for s, targets in GRAPH.items() if s != FACADE and _layer(s) == index
+                 for t in targets if _layer(t) < index}
+        rows.append((name, _folders(prefixes), ", ".join(LAYERS[i][0] for i in sorted(below, reverse=True)) or "-"))
+    widths = [max(len(r[i]) for r in rows) for i in range(2)]
+    lines = [f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]}".rstrip() for r in rows]
+    return "\n".join(["```text", *lines, "```"])
+
+
+def test_the_documented_layer_table_matches_the_imports() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    assert TABLE_START in text and TABLE_END in text, f"docs/architecture.md lost the markers {TABLE_START!r}"
+    documented = text.split(TABLE_START, 1)[1].split(TABLE_END, 1)[0].strip()
+    expected = layer_table()
+    assert documented == expected, (
+        "docs/architecture.md's layer table disagrees with the code's imports; replace it with:\n" + expected
+    )
+
+
+if __name__ == "__main__":  # print the table: python -m tests.core.test_architecture
+    print(layer_table())

@@ -57,10 +57,10 @@ def test_async_decisions_score_in_the_loop_only_for_light_routers():
     import asyncio
     import threading
 
-    from routellm_core.checkpoints.loading import bundled_checkpoint_dir
+    from routellm_core.loading.loader import bundled_checkpoint_dir
     from routellm_core.embeddings import StaticEmbedder
     from routellm_core.routers.pooled_ridge import PooledRidgeRouter
-    from routellm_core.routing.policy import INLINE_PROMPTS
+    from routellm_core.policy.routing_policy import INLINE_PROMPTS
 
     def scoring_threads(policy, calls):
         seen = []

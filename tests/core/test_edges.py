@@ -205,7 +205,7 @@ def test_a_local_folder_named_like_the_bundled_router_never_shadows_it(tmp_path,
 
 # ---------------------------------------------------------------------------- shared routers
 def test_one_loaded_router_per_checkpoint_is_shared(tmp_path):
-    from routellm_core.checkpoints.loading import shared_router
+    from routellm_core.loading.loader import shared_router
 
     folder = copy_tiny(tmp_path)
     a, b = shared_router(str(folder)), shared_router(folder)
@@ -319,13 +319,13 @@ def test_fallback_attempts_chain_the_errors_of_both_models():
     attempts = Attempts("weak", fallback=True)
     first, second = RuntimeError("weak is down"), RuntimeError("strong is down")
     assert list(attempts) == ["weak", "strong"]
-    attempts.failed(first)  # the other model is left: no raise
+    attempts.next_or_raise(first)  # the other model is left: no raise
     assert attempts.first_error is first
     with pytest.raises(RuntimeError, match="strong is down") as info:
-        attempts.failed(second)
+        attempts.next_or_raise(second)
     assert info.value.__cause__ is first
     streaming = Attempts("strong", fallback=True)
     with pytest.raises(RuntimeError) as info:  # after streamed output there is no fallback
-        streaming.failed(first, started=True)
+        streaming.next_or_raise(first, started=True)
     assert info.value is first and info.value.__cause__ is None
     assert list(Attempts("strong", fallback=False)) == ["strong"]

@@ -16,7 +16,7 @@ import pytest
 from safetensors.numpy import load_file, save_file
 
 from routellm_core import load_router
-from routellm_core.checkpoints.routellm import load_routellm_checkpoint
+from routellm_core.loading.upstream_format import load_routellm_checkpoint
 from routellm_core.data import Battles
 from routellm_core.errors import CheckpointError, ConfigError, DataFormatError
 from routellm_core.routers.quality_ridge import QualityRidgeRouter
@@ -351,7 +351,7 @@ def test_train_refuses_foreign_folder_unless_force(tmp_path: Path, battles_file:
 
 
 def test_never_writes_inside_the_bundled_routers(tmp_path: Path, battles_file: Path) -> None:
-    from routellm_core.checkpoints.loading import bundled_checkpoint_dir
+    from routellm_core.loading.loader import bundled_checkpoint_dir
 
     bundled = bundled_checkpoint_dir("mf")
     before = {p.name: p.stat().st_mtime_ns for p in bundled.iterdir()}

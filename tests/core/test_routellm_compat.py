@@ -15,7 +15,7 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from routellm_core import CheckpointError, EmbedderMismatchError, load_router  # noqa: E402
-from routellm_core.checkpoints.routellm import (  # noqa: E402
+from routellm_core.loading.upstream_format import (  # noqa: E402
     ROUTELLM_MODEL_IDS,
     detect_foreign_format,
     load_routellm_checkpoint,

@@ -10,6 +10,7 @@ from langchain_core.messages import HumanMessage, ToolMessage
 
 from langchain_routellm import RoutedChatModel
 from routellm_core.errors import ConfigError
+from routellm_core.policy.tiers import TierRule
 from tests.helpers import EASY_EXAMPLE, HARD_EXAMPLE
 from tests.langchain.models import (
     STRONG_ANTHROPIC,
@@ -140,7 +141,8 @@ def test_sticky_keeps_the_route_of_a_run_among_three(monkeypatch: pytest.MonkeyP
     assert first.response_metadata["routing"]["model"] == "mid"
     history = [HumanMessage(MEDIUM_EXAMPLE + " Use magic_function(3)."), first,
                ToolMessage("5", tool_call_id=first.tool_calls[0]["id"])]
-    monkeypatch.setattr(llm.policy, "_thresholds", (0.999, 0.998))  # a fresh decision would be "small"
+    moved = TierRule(llm.policy.candidates, (0.999, 0.998))
+    monkeypatch.setattr(llm.policy, "rule", moved)  # a fresh decision would be "small"
     assert llm.policy.decide(MEDIUM_EXAMPLE).model == "small"
     assert bound.invoke(history).response_metadata["routing"]["model"] == "mid"
 

@@ -93,7 +93,7 @@ def test_strong_fraction_uses_router_calibration(shared_router, mocks) -> None:
 
 def test_bundled_default_router(mocks) -> None:
     """The issue's one-liner: router="mf" (the bundled checkpoint) with strong_fraction."""
-    from routellm_core.checkpoints.loading import bundled_checkpoint_dir
+    from routellm_core.loading.loader import bundled_checkpoint_dir
 
     if not (bundled_checkpoint_dir("mf") / "config.json").is_file():  # pragma: no cover
         pytest.skip("bundled mf checkpoint not built")

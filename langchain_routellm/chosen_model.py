@@ -12,6 +12,7 @@ stream every token twice (``tests/langchain``: ``test_one_run_per_call_and_usage
 ``test_tokens_emitted_once``, ``test_the_chosen_models_streaming_settings_are_kept``).
 ``ls_params`` asks the chosen model for its LangSmith provider and model name, which only
 ``_get_ls_params`` knows (``test_run_metadata_tags_and_ls_params_name_the_choice``).
+``with_routing`` / ``chunk_with_routing`` attach the routing dict to what the model returned.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from langchain_core.language_models.base import LangSmithParams
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
+
+from routellm_core.routing.metadata import ROUTING_KEY
 
 
 def generate(
@@ -67,6 +70,21 @@ async def astream(
         await model.rate_limiter.aacquire(blocking=True)
     async for chunk in model._astream(messages, stop=stop, run_manager=run_manager, **kwargs):
         yield chunk
+
+
+def with_routing(result: ChatResult, info: dict[str, Any]) -> ChatResult:
+    """``result`` with ``info`` as ``response_metadata["routing"]`` of every generation."""
+    for generation in result.generations:
+        message = generation.message
+        message.response_metadata = {**message.response_metadata, ROUTING_KEY: info}
+    return result
+
+
+def chunk_with_routing(chunk: ChatGenerationChunk, info: dict[str, Any]) -> ChatGenerationChunk:
+    """``chunk`` with ``info`` as its ``response_metadata["routing"]`` (the first chunk only: chunk
+    metadata is merged, strings concatenated)."""
+    chunk.message.response_metadata = {**chunk.message.response_metadata, ROUTING_KEY: info}
+    return chunk
 
 
 def ls_params(model: BaseChatModel, kwargs: dict[str, Any], stop: list[str] | None) -> LangSmithParams:

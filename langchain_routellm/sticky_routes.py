@@ -1,64 +1,18 @@
-"""What ``RoutedChatModel`` reads from LangChain objects: the models behind bindings, the text to
-score, the route an agent run already took (sticky routing)."""
+"""Sticky routing for ``RoutedChatModel``: the route an agent run already took, so that the run
+keeps its first decision (see docs/sticky_routing.md)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.runnables import RunnableBinding, RunnableConfig
+from langchain_core.runnables import RunnableConfig
 
-from routellm_core.errors import ConfigError, InvalidPromptError
+from langchain_routellm.prompt_text import text
 from routellm_core.routing.decision import RoutingDecision
-from routellm_core.routing.members import model_name_of
 from routellm_core.routing.metadata import ROUTING_KEY, decision_from_metadata
 from routellm_core.utils.lru import ByteLRU, text_key
-
-
-def unwrap(runnable: Any) -> tuple[BaseChatModel, dict[str, Any]]:
-    """(chat model, bound kwargs) of a chat model or a ``RunnableBinding`` around one (such as
-    the result of ``bind_tools``). Outer bindings' kwargs win, as when the binding runs."""
-    kwargs: dict[str, Any] = {}
-    while isinstance(runnable, RunnableBinding):
-        kwargs = {**runnable.kwargs, **kwargs}
-        runnable = runnable.bound
-    if not isinstance(runnable, BaseChatModel):
-        raise ConfigError(
-            f"strong, weak and models must be LangChain chat models (BaseChatModel), one with tools "
-            f"bound, or a 'provider:model' name such as 'openai:gpt-4o-mini'; got {type(runnable).__name__}."
-        )
-    return runnable, kwargs
-
-
-def model_name(model: BaseChatModel, bound: dict[str, Any] | None = None) -> str:
-    """The model's name: a bound ``model=`` keyword, else core's ``model_name_of``, else its
-    ``_llm_type``."""
-    if bound and isinstance(bound.get("model"), str):
-        return bound["model"]
-    return model_name_of(model) or model._llm_type
-
-
-def text(message: BaseMessage) -> str:
-    return message.text if isinstance(message.text, str) else str(message.text)
-
-
-def last_human_text(messages: Sequence[BaseMessage]) -> str:
-    """The default text to score: the last human message."""
-    for message in reversed(messages):
-        if message.type == "human":
-            found = text(message)
-            if not found.strip():
-                raise InvalidPromptError(
-                    "RoutedChatModel has nothing to score: the last human message has no text. The "
-                    "router needs the user's text to choose a model."
-                )
-            return found
-    raise InvalidPromptError(
-        "RoutedChatModel scores the last human message, but the input has none; include a "
-        "HumanMessage, or pass route_on=... to pick the text to score."
-    )
 
 
 class StickyRoutes:

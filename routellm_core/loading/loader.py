@@ -1,7 +1,7 @@
 """``load_router``: one entry point from a name, folder, hub id or Router object to a Router.
 
 ``load_checkpoint`` reads a folder: our format through ``Router.load``, RouteLLM's published
-formats through ``checkpoints.routellm`` (imported only when one is met).
+formats through ``loading.upstream_format`` (imported only when one is met).
 
 Names and folders never collide: a bare registered name (``"mf"``, ``"random"``, ...) always
 means the bundled or built-in router, even when a folder of that name exists in the working
@@ -132,13 +132,13 @@ def load_checkpoint(path_or_id: str | Path, **kwargs: Any) -> Router:
     config = fmt.read_config(folder) if (folder / fmt.CONFIG_FILE).is_file() else None
     if config is not None and fmt.is_native(config):
         return Router.load(folder, **kwargs)
-    from routellm_core.checkpoints import routellm
+    from routellm_core.loading import upstream_format
 
     if config is None:  # RouteLLM's published mf folder has weights only, no config.json
-        if routellm.detect_foreign_format(folder, {}) == "routellm_mf":
-            return routellm.load_foreign_checkpoint(folder, {}, **kwargs)
+        if upstream_format.detect_foreign_format(folder, {}) == "routellm_mf":
+            return upstream_format.load_foreign_checkpoint(folder, {}, **kwargs)
         fmt.read_config(folder)  # raises the "no config.json" error
-    return routellm.load_foreign_checkpoint(folder, config or {}, **kwargs)
+    return upstream_format.load_foreign_checkpoint(folder, config or {}, **kwargs)
 
 
 def _looks_like_hub_id(spec: str) -> bool:
