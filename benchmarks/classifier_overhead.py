@@ -74,7 +74,7 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     from routellm_core import load_router
-    from routellm_core.checkpoints.loading import bundled_checkpoint_dir
+    from routellm_core.loading.loader import bundled_checkpoint_dir
     from routellm_core.routers.transformers.bert import BertRouter
 
     base = statistics.median(fresh_process("pass", args.cold_runs, args.threads))

@@ -50,7 +50,7 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=4096)
     args = ap.parse_args()
 
-    from routellm_core.checkpoints.loading import load_router
+    from routellm_core.loading.loader import load_router
     from routellm_core.evaluation.log_scoring import score_log
 
     with tempfile.TemporaryDirectory() as tmp:
