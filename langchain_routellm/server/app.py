@@ -17,10 +17,10 @@ import hmac
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from langchain_core.messages import AIMessageChunk, BaseMessage
+import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -28,10 +28,14 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from langchain_routellm.chat_models import DECISION_KW
+from routellm_core.routing.decision import RoutingDecision
+from routellm_core.routing.fallback import Attempts
+from routellm_core.routing.metadata import routing_metadata
+
 from langchain_routellm.server import defaults
 from langchain_routellm.server.errors import APIError, to_api_error
-from langchain_routellm.server.models import RoutedModels, ServerSettings
+from langchain_routellm.server.models import Route as ModelRoute
+from langchain_routellm.server.models import RoutedModels, ServerSettings, Upstream, bind_request
 from langchain_routellm.server.observability import (
     INVALID_ROUTE,
     METRICS_CONTENT_TYPE,
@@ -48,6 +52,7 @@ from langchain_routellm.server.openai_format import (
     parse_chat_request,
     routing_headers,
 )
+from langchain_routellm.server.passthrough import EventEditor, Passthrough, UpstreamInvalidResponse, with_routing
 from langchain_routellm.server.schema import RequestLimits
 
 _END = object()
@@ -136,24 +141,140 @@ class _CleanupStreamingResponse(StreamingResponse):
             self._cleanup()
 
 
-async def _pump(stream: AsyncIterator[AIMessageChunk], queue: asyncio.Queue[Any]) -> None:
-    """Run the routed stream in one task (its context stays whole), handing chunks over."""
+async def _pump(opener: Awaitable[AsyncIterator[Any]], queue: asyncio.Queue[Any]) -> None:
+    """Open the routed stream (``Attempts.astream``: falls back while nothing is streamed) and
+    run it in one task (its context stays whole), handing items over."""
+    stream: AsyncIterator[Any] | None = None
     try:
+        stream = await opener
         async for chunk in stream:
             await queue.put(chunk)
         await queue.put(_END)
     except Exception as exc:  # noqa: BLE001 - handed to the response, which maps it
         await queue.put(exc)
     finally:
-        await stream.aclose()  # type: ignore[attr-defined]
+        if stream is not None:
+            await stream.aclose()  # type: ignore[attr-defined]
 
 
-def _prompt_text(messages: list[BaseMessage]) -> str | None:
+def _prompt_text(chat: ChatRequest) -> str | None:
     """The last user message's text (logged only with ``--log-prompts``)."""
-    for message in reversed(messages):
-        if message.type == "human":
-            return str(message.text)
-    return None
+    try:
+        return chat.prompt_text()
+    except APIError:
+        return None
+
+
+def _dumps(payload: Any) -> bytes:
+    return orjson.dumps(payload, default=str, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+def _answer_usage(raw: bytes) -> dict[str, Any] | None:
+    """The ``usage`` of a fast-path answer; UpstreamInvalidResponse unless it is a completion."""
+    try:
+        answer = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise UpstreamInvalidResponse(f"the answer is not JSON ({exc})") from None
+    if not isinstance(answer, dict) or not isinstance(answer.get("choices"), list):
+        raise UpstreamInvalidResponse("the answer is not a chat completion object (no choices)")
+    usage = answer.get("usage")
+    return usage if isinstance(usage, dict) else None
+
+
+class UpstreamCall:
+    """One request's upstream call, both paths: the ``attempts`` (the chosen model, then with
+    fallback the others in the policy's order), and for each label either the fast path (the
+    body forwarded, model swapped) or the LangChain path (the chat model with the request's tools
+    and response format bound). A response format the chosen model cannot produce is a 400; a
+    fallback model that cannot is skipped."""
+
+    def __init__(self, route: ModelRoute, chat: ChatRequest, decision: RoutingDecision, passthrough: Passthrough) -> None:
+        self.route, self.chat, self.decision, self.passthrough = route, chat, decision, passthrough
+        self.bound: dict[str, Any] = {}
+        usable = []
+        for label in (decision.model, *route.fallback_labels(decision)):
+            upstream = route.upstreams[label]
+            if upstream.wire is None:
+                try:
+                    self.bound[label] = bind_request(upstream, chat)
+                except APIError:
+                    if label == decision.model:
+                        raise
+                    continue
+            usable.append(label)
+        self.attempts = Attempts(decision.model, len(usable) > 1, others=usable[1:])
+
+    @property
+    def answering(self) -> Upstream:
+        """The upstream answering (after a fallback, not the chosen one)."""
+        return self.route.upstreams[self.attempts.label]
+
+    def routing(self) -> dict[str, Any]:
+        label = self.attempts.label
+        return routing_metadata(
+            self.decision, self.route.upstreams[label].name, answered_by=label, error=self.attempts.first_error
+        )
+
+    def _body(self, upstream: Upstream) -> bytes:
+        body = dict(self.chat.body)
+        body["model"] = upstream.name
+        if self.chat.stream and not self.chat.include_usage:  # usage for the metrics, dropped on the way back
+            body["stream_options"] = {**(body.get("stream_options") or {}), "include_usage": True}
+        return orjson.dumps(body)
+
+    async def complete(self, label: str) -> Any:
+        upstream = self.route.upstreams[label]
+        if upstream.wire is not None:
+            return await self.passthrough.complete(upstream.wire, self._body(upstream))
+        return await self.bound[label].ainvoke(self.chat.messages, **self.chat.call_kwargs)
+
+    def open_stream(self, label: str) -> AsyncIterator[Any]:
+        upstream = self.route.upstreams[label]
+        if upstream.wire is not None:
+            return self.passthrough.stream(upstream.wire, self._body(upstream))
+        return self.bound[label].astream(self.chat.messages, **self.chat.call_kwargs)
+
+
+class _Events:
+    """A stream's items as the bytes the client gets."""
+
+    usage: dict[str, Any] | None = None
+
+    def feed(self, item: Any) -> bytes:
+        raise NotImplementedError
+
+    def end(self) -> bytes:
+        raise NotImplementedError
+
+
+class _LangChainEvents(_Events):
+    def __init__(self, translator: StreamTranslator) -> None:
+        self.translator = translator
+
+    def feed(self, item: Any) -> bytes:
+        return _encode("".join(_sse(payload) for payload in self.translator.translate(item)))
+
+    def end(self) -> bytes:
+        return _encode("".join(_sse(payload) for payload in self.translator.finish()) + "data: [DONE]\n\n")
+
+    @property  # type: ignore[override]
+    def usage(self) -> dict[str, Any] | None:
+        return self.translator.usage
+
+
+class _PassthroughEvents(_Events):
+    def __init__(self, editor: EventEditor) -> None:
+        self.editor = editor
+
+    def feed(self, item: Any) -> bytes:
+        return self.editor.edit(item)
+
+    def end(self) -> bytes:
+        return b""  # the upstream's own [DONE] went out with its last events
+
+    @property  # type: ignore[override]
+    def usage(self) -> dict[str, Any] | None:
+        return self.editor.usage
 
 
 class RoutingServer:
@@ -173,7 +294,13 @@ class RoutingServer:
         self.closing = False
         self._streams: set[asyncio.Queue[Any]] = set()
         self.metrics = Metrics(lambda: self.in_flight) if prometheus_available() else None
+        #: the fast path's pooled HTTP client (its session opens on first use)
+        self.passthrough = Passthrough()
         self.observer = Observer(self.metrics, log_prompts=settings.log_prompts)
+
+    async def aclose(self) -> None:
+        """Close the fast path's connections (after the server has shut down)."""
+        await self.passthrough.aclose()
 
     def begin_shutdown(self, graceful_timeout: float | None) -> None:
         """Called as the server starts its graceful shutdown: open streams get until
@@ -238,7 +365,12 @@ class RoutingServer:
     def _parse(self, raw: bytes) -> ChatRequest:
         """Decode and check a body (CPU work: in a worker thread for large bodies)."""
         try:
-            body = json.loads(raw)
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            body = None  # json's own reading gives the error its usual wording
+        try:
+            if body is None:
+                body = json.loads(raw)
         except RecursionError:
             raise APIError(
                 400,
@@ -315,40 +447,36 @@ class RoutingServer:
             chat = self._parse(raw)
         obs.stream, obs.route = chat.stream, INVALID_ROUTE
         if self.observer.log_prompts:
-            obs.prompt = _prompt_text(chat.messages)
-        try:
-            self.models.check_name(chat.model)
-            obs.route = self.observer.route_label(chat.model)
-            model = await self.models.for_request(chat)
-        except APIError:
-            raise
-        except Exception as exc:
-            raise to_api_error(exc) from exc
-        completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+            obs.prompt = _prompt_text(chat)
+        route = self.models.route(chat.model)  # APIError 404/400 for a name it does not take
+        obs.route = self.observer.route_label(chat.model)
+        text = chat.prompt_text()  # APIError 400 without a user message to score
         self.in_flight += 1
         streaming = False
         try:
             started = time.perf_counter()
-            decision = await model.adecide(chat.messages)
+            decision = await route.policy.adecide(text)  # the one decision of this request
             obs.routing_seconds = time.perf_counter() - started
-            # the decision made here is handed to the call (as RoutedChatModel hands its own),
-            # with the run metadata and tags it would have set
-            config = model._with_routing(None, decision)
-            kwargs = {**chat.call_kwargs, DECISION_KW: decision}
+            call = UpstreamCall(route, chat, decision, self.passthrough)
             obs.upstream_start = time.perf_counter()
             if chat.stream:
-                response = await self._stream(
-                    request, model.astream(chat.messages, config, **kwargs), chat, completion_id, created, obs
-                )
+                response = await self._stream(request, call, chat, obs)
                 streaming = True  # the response's cleanup counts it out
                 return response
-            message = await self._until_answered(request, model.ainvoke(chat.messages, config, **kwargs))
+            result = await self._until_answered(request, call.attempts.acall(call.complete))
             obs.upstream_done()
-            body = completion_body(message, completion_id=completion_id, created=created)
-            obs.routing = body["routing"]
-            obs.usage(body.get("usage"))
-            set_span_attributes(obs.route, obs.routing)
-            content = _json_bytes(body)
+            routing = call.routing()
+            obs.routing, obs.price = routing, call.answering.price
+            set_span_attributes(obs.route, routing)
+            if isinstance(result, bytes):  # the fast path: the upstream's answer, plus routing
+                usage = _answer_usage(result)
+                content = with_routing(result, _dumps(routing))
+            else:
+                completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+                body = completion_body(result, completion_id=completion_id, created=created, routing=routing)
+                usage = body.get("usage")
+                content = _json_bytes(body)
+            obs.usage(usage)
         except _ClientGone:
             return Response(status_code=CLIENT_CLOSED)
         except _Unencodable:
@@ -360,70 +488,58 @@ class RoutingServer:
         finally:
             if not streaming:
                 self.in_flight -= 1
-        return Response(
-            content, media_type="application/json", headers=routing_headers(body["routing"])
-        )
+        return Response(content, media_type="application/json", headers=routing_headers(routing))
 
-    async def _stream(
-        self,
-        request: Request,
-        stream: AsyncIterator[AIMessageChunk],
-        chat: ChatRequest,
-        completion_id: str,
-        created: int,
-        obs: Observation,
-    ) -> Response:
+    async def _stream(self, request: Request, call: UpstreamCall, chat: ChatRequest, obs: Observation) -> Response:
         queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=_STREAM_BUFFER)
-        pump = asyncio.ensure_future(_pump(stream, queue))
+        pump = asyncio.ensure_future(_pump(call.attempts.astream(call.open_stream), queue))
         try:
             items = await self._until_answered(request, self._take(queue))
             if items[0] is _CLOSING:
                 raise _closing_error()
             if isinstance(items[0], BaseException):
                 raise items[0]
-            translator = StreamTranslator(completion_id, created, chat.include_usage)
+            routing = call.routing()  # the model answering is known once the first item is here
+            obs.routing, obs.price = routing, call.answering.price
+            set_span_attributes(obs.route, routing)
+            if items[0] is _END or not isinstance(items[0], bytes):
+                events: _Events = _LangChainEvents(
+                    StreamTranslator(f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), chat.include_usage, routing)
+                )
+            else:
+                events = _PassthroughEvents(EventEditor(_dumps(routing), chat.include_usage))
             first_chunk = items[0] is not _END
-            head = "".join(_sse(payload) for payload in translator.translate(items[0])) if first_chunk else ""
-            obs.routing = translator.routing
-            set_span_attributes(obs.route, obs.routing)
-            _encode(head)
+            head = events.feed(items[0]) if first_chunk else b""
         except BaseException:
             pump.cancel()
             raise
         self._streams.add(queue)
 
-        async def events() -> AsyncIterator[bytes]:
+        async def body() -> AsyncIterator[bytes]:
             pending, out = items[1:] if first_chunk else items, head
             try:
                 while True:
                     for item in pending:
                         if item is _END:
                             obs.upstream_done()
-                            obs.usage(translator.usage)
-                            yield _encode(
-                                out
-                                + "".join(_sse(payload) for payload in translator.finish())
-                                + "data: [DONE]\n\n"
-                            )
+                            obs.usage(events.usage)
+                            yield out + events.end()
                             return
                         if item is _CLOSING:
                             raise _closing_error()
                         if isinstance(item, BaseException):
                             raise item
-                        out += "".join(_sse(payload) for payload in translator.translate(item))
+                        out += events.feed(item)
                     if out:
-                        yield _encode(out)
-                    pending, out = await self._take(queue), ""
+                        yield out
+                    pending, out = await self._take(queue), b""
             except _Unencodable:
                 obs.error = _invalid_unicode().code
                 yield (_sse(_invalid_unicode().body()) + "data: [DONE]\n\n").encode()
             except Exception as exc:  # noqa: BLE001 - the status line is sent: report in-band
                 error = to_api_error(exc, upstream=True)
                 obs.error = error.code
-                try:
-                    yield _encode(out) + (_sse(error.body()) + "data: [DONE]\n\n").encode()
-                except _Unencodable:
-                    yield (_sse(error.body()) + "data: [DONE]\n\n").encode()
+                yield out + (_sse(error.body()) + "data: [DONE]\n\n").encode()
 
         def cleanup() -> None:
             pump.cancel()
@@ -432,10 +548,10 @@ class RoutingServer:
             self.observer.finish(obs)
 
         return _CleanupStreamingResponse(
-            events(),
+            body(),
             cleanup,
             media_type="text/event-stream",
-            headers={"cache-control": "no-cache", **routing_headers(translator.routing)},
+            headers={"cache-control": "no-cache", **routing_headers(routing)},
         )
 
     async def list_models(self, request: Request) -> Response:
