@@ -154,6 +154,16 @@ class Observer:
         self.log_prompts = log_prompts
         self._routes: set[str] = set()
         self._lock = threading.Lock()
+        #: labelled children already made, by (metric, labels): ``labels()`` costs microseconds
+        #: a call (every label set is bounded, so this is too)
+        self._children: dict[tuple[Any, ...], Any] = {}
+
+    def _child(self, metric: Any, *labels: str) -> Any:
+        key = (id(metric), *labels)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*labels)
+        return found
 
     def route_label(self, name: str) -> str:
         """``name`` as a label value: itself for the first ``MAX_ROUTE_LABELS`` names, then "other"."""
@@ -179,23 +189,25 @@ class Observer:
         fallback = bool(routing.get("fallback"))
         m = self.metrics
         if m is not None:
-            m.requests.labels(obs.route, str(obs.status)).inc()
+            child = self._child
+            child(m.requests, obs.route, str(obs.status)).inc()
             if chosen is not None:
-                m.decisions.labels(obs.route, str(chosen)).inc()
+                child(m.decisions, obs.route, str(chosen)).inc()
             if fallback:
-                m.fallbacks.labels(obs.route, str(answered)).inc()
+                child(m.fallbacks, obs.route, str(answered)).inc()
             if obs.routing_seconds is not None:
                 m.routing_seconds.observe(obs.routing_seconds)
             if model_name is not None:
+                name = str(model_name)
                 if obs.upstream_seconds is not None:
-                    m.upstream_seconds.labels(str(model_name)).observe(obs.upstream_seconds)
+                    child(m.upstream_seconds, name).observe(obs.upstream_seconds)
                 if obs.prompt_tokens:
-                    m.tokens.labels(str(model_name), "prompt").inc(obs.prompt_tokens)
+                    child(m.tokens, name, "prompt").inc(obs.prompt_tokens)
                 if obs.completion_tokens:
-                    m.tokens.labels(str(model_name), "completion").inc(obs.completion_tokens)
+                    child(m.tokens, name, "completion").inc(obs.completion_tokens)
                 spend = obs.spend
                 if spend is not None:
-                    m.spend.labels(str(model_name)).inc(spend)
+                    child(m.spend, name).inc(spend)
         if access_log.isEnabledFor(logging.INFO):
             line: dict[str, Any] = {
                 "ts": round(time.time(), 3),
