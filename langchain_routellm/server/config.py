@@ -117,9 +117,11 @@ def parse_config(text: str, path: str = "<config>") -> ServeConfig:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        mark, context = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
         at = f", line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
+        if context is not None and (mark is None or context.line != mark.line):
+            problem += f" ({getattr(exc, 'context', None) or 'in what starts'} on line {context.line + 1})"
         raise ConfigError(f"{path}{at}: not valid YAML: {problem}.") from None
     if root is None:
         raise ConfigError(f"{path}: the file is empty; it needs models: and routes: (see docs/server.md).")
