@@ -33,6 +33,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_RPS, TARGET_ADDED_MS = 2000.0, 1.0
+#: the bearer key every request sends (LiteLLM's proxy refuses to start without a master key)
+KEY = "sk-bench-" + "0123456789abcdef" * 4
 LUA = """
 counter = 0
 request = function()
@@ -41,7 +43,7 @@ request = function()
     '{"model":"%s","messages":[{"role":"user","content":"Explain the CAP theorem in two sentences, take %d."}]}',
     model, counter)
   return wrk.format("POST", path, {["Content-Type"] = "application/json",
-                                   ["Authorization"] = "Bearer sk-bench"}, body)
+                                   ["Authorization"] = "Bearer " .. key}, body)
 end
 """
 
@@ -190,7 +192,8 @@ def main() -> None:
     upstream.stdout.readline()  # type: ignore[union-attr]
     up = f"http://127.0.0.1:{up_port}/v1"
     env = {**os.environ, "OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": up, "HF_HUB_OFFLINE": "1",
-           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+           "LITELLM_MASTER_KEY": KEY}
     serve = [sys.executable, "-c", "from routellm_core.cli import main; main()", "serve",
              "--strong", "openai:fake-strong", "--weak", "openai:fake-weak", "--strong-fraction", "0.5",
              "--log-level", "warning"]
@@ -220,7 +223,7 @@ def main() -> None:
             try:
                 script = tmp / f"{len(results)}.lua"
                 path = "/v1/chat/completions"
-                script.write_text(f'model = "{model}"\npath = "{path}"\n' + LUA)
+                script.write_text(f'model = "{model}"\npath = "{path}"\nkey = "{KEY}"\n' + LUA)
                 url = base.rsplit("/v1", 1)[0] + path
                 wrk(url, model, 1, 1, 2, script)  # warm-up
                 results[name] = {

@@ -1,8 +1,10 @@
 """The Starlette app: ``POST /v1/chat/completions``, ``GET /v1/models``, ``GET /health``,
 ``GET /metrics``.
 
-Each chat request is checked (bearer key, size, body), turned into LangChain messages, and sent
-through the ``RoutedChatModel`` its model name asks for. The routing decision comes back in
+Each chat request is checked (bearer key, size, body) and decided once by the ``RoutingPolicy``
+of the route its model name asks for; ``UpstreamCall`` then sends it to the chosen upstream (and,
+with fallback, the next ones), as it came over the fast path (``passthrough``) when that upstream
+speaks the OpenAI wire format, else as LangChain messages through its chat model. The routing decision comes back in
 ``x-routellm-*`` headers and in a ``"routing"`` field of the body (of the first chunk when
 streaming). A stream's first chunk is awaited before the response starts, so an upstream that
 fails at once still gets its own status code; later failures arrive as an OpenAI-style error
