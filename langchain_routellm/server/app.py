@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -165,6 +166,19 @@ def _prompt_text(chat: ChatRequest) -> str | None:
         return chat.prompt_text()
     except APIError:
         return None
+
+
+if sys.version_info >= (3, 11):
+
+    async def _within(work: Awaitable[Any], seconds: float | None) -> Any:
+        """``await work``, TimeoutError after ``seconds`` (in this task: no task per call)."""
+        async with asyncio.timeout(seconds):
+            return await work
+
+else:  # pragma: no cover - Python 3.10
+
+    async def _within(work: Awaitable[Any], seconds: float | None) -> Any:
+        return await asyncio.wait_for(work, seconds)
 
 
 def _dumps(payload: Any) -> bytes:
@@ -356,7 +370,7 @@ class RoutingServer:
             return b"".join(parts)
 
         try:
-            return await asyncio.wait_for(read(), self.settings.read_timeout)
+            return await _within(read(), self.settings.read_timeout)
         except asyncio.TimeoutError:
             raise APIError(
                 408,
@@ -386,7 +400,33 @@ class RoutingServer:
 
     async def _until_answered(self, request: Request, work: Any) -> Any:
         """``await work`` unless the client goes away first (then the work is cancelled, so a
-        paid upstream call stops, and ``_ClientGone`` is raised) or ``timeout`` passes (504)."""
+        paid upstream call stops, and ``_ClientGone`` is raised) or ``timeout`` passes (504).
+        On Python 3.11+ the work runs in this task (one watcher task, no ``asyncio.wait``)."""
+        if sys.version_info < (3, 11):
+            return await self._until_answered_310(request, work)
+        current = asyncio.current_task()
+        assert current is not None
+        gone: list[bool] = []
+
+        def hang_up(watch: asyncio.Future[Any]) -> None:
+            if not watch.cancelled() and watch.exception() is None:
+                gone.append(True)
+                current.cancel()
+
+        watch = asyncio.ensure_future(_disconnected(request))
+        watch.add_done_callback(hang_up)
+        try:
+            async with asyncio.timeout(self.settings.timeout):  # type: ignore[attr-defined]
+                return await work
+        except asyncio.CancelledError:
+            if gone and current.uncancel() == 0:  # type: ignore[attr-defined]
+                raise _ClientGone() from None
+            raise
+        finally:
+            watch.remove_done_callback(hang_up)
+            watch.cancel()
+
+    async def _until_answered_310(self, request: Request, work: Any) -> Any:
         task = asyncio.ensure_future(work)
         watch = asyncio.ensure_future(_disconnected(request))
         try:
@@ -412,7 +452,7 @@ class RoutingServer:
             return [_CLOSING]
         if queue.empty():
             try:
-                items = [await asyncio.wait_for(queue.get(), self.settings.timeout)]
+                items = [await _within(queue.get(), self.settings.timeout)]
             except asyncio.TimeoutError:
                 raise to_api_error(TimeoutError()) from None
         else:
