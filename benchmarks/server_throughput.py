@@ -10,7 +10,10 @@ each request with a new prompt (so no cache helps the router). Every server is o
 worker). Per target:
 
 * ``sequential``: ``wrk -t1 -c1`` (one request at a time): p50 latency; added = target - direct;
-* ``concurrent``: ``wrk -t2 -c50``: requests per second and p50 latency.
+* ``concurrent``: ``wrk -t2 -c50``: requests per second and p50 latency;
+* ``CPU ms/req``: the server process's CPU time (user + system, psutil) over both runs, per
+  request: what one request costs whatever else the machine runs (1000 / it is the rate one free
+  core would serve).
 
     .venv/bin/python benchmarks/server_throughput.py [--seconds 10] [--litellm /tmp/litellm-venv/bin/litellm]
 
@@ -138,15 +141,36 @@ def wrk(url: str, model: str, threads: int, connections: int, seconds: float, sc
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1))  # type: ignore[union-attr]
+    count = re.search(r"(\d+) requests in", out)
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
     return {"rps": rps, "p50": p50, "errors": float(errors.group(1)) if errors else 0.0,
+            "requests": float(count.group(1)) if count else 0.0,
             "socket_errors": socket_errors.group(1) if socket_errors else ""}  # type: ignore[dict-item]
 
 
 def _ms(text: str) -> float:
     value, unit = re.match(r"([\d.]+)(\w+)", text).groups()  # type: ignore[union-attr]
     return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}[unit]
+
+
+def cpu_seconds(proc: subprocess.Popen[bytes] | None) -> float:
+    """User + system CPU seconds of a server process and its children (0 without psutil)."""
+    if proc is None:
+        return 0.0
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover
+        return 0.0
+    process = psutil.Process(proc.pid)
+    total = 0.0
+    for p in (process, *process.children(recursive=True)):
+        try:
+            times = p.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
 
 
 def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
@@ -226,10 +250,13 @@ def main() -> None:
                 script.write_text(f'model = "{model}"\npath = "{path}"\nkey = "{KEY}"\n' + LUA)
                 url = base.rsplit("/v1", 1)[0] + path
                 wrk(url, model, 1, 1, 2, script)  # warm-up
+                cpu = cpu_seconds(proc)
                 results[name] = {
                     "sequential": wrk(url, model, 1, 1, args.seconds, script),
                     "concurrent": wrk(url, model, 2, args.connections, args.seconds, script),
                 }
+                done = results[name]["sequential"]["requests"] + results[name]["concurrent"]["requests"]
+                results[name]["cpu_ms"] = {"value": (cpu_seconds(proc) - cpu) / max(done, 1) * 1e3}
             finally:
                 if proc is not None:
                     proc.terminate()
@@ -241,13 +268,15 @@ def main() -> None:
     print(f"routellm serve throughput, zero-latency upstream, wrk, {args.seconds:g} s a run, one worker, "
           f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     print(f"{'target':<26} {'seq p50 ms':>10} {'added ms':>9} {'req/s @' + str(args.connections):>10} "
-          f"{'p50 ms':>8} {'errors':>7}")
+          f"{'p50 ms':>8} {'CPU ms/req':>10} {'errors':>7}")
     direct = results["direct upstream"]["sequential"]["p50"]
     for name, r in results.items():
         seq, con = r["sequential"], r["concurrent"]
         added = seq["p50"] - direct
+        cpu_ms = r["cpu_ms"]["value"]
         print(f"{name:<26} {seq['p50']:>10.2f} {added:>9.2f} {con['rps']:>10.0f} {con['p50']:>8.2f} "
-              f"{int(seq['errors'] + con['errors']):>7} {con['socket_errors']}")
+              f"{(f'{cpu_ms:.3f}' if cpu_ms else '-'):>10} {int(seq['errors'] + con['errors']):>7} "
+              f"{con['socket_errors']}")
     fast = results["routellm fast path"]
     ok_rps = fast["concurrent"]["rps"] >= TARGET_RPS
     ok_added = fast["sequential"]["p50"] - direct <= TARGET_ADDED_MS

@@ -65,6 +65,17 @@ class OpenAIWire:
     headers: dict[str, str] = field(repr=False)
     max_retries: int = DEFAULT_RETRIES
 
+    @property
+    def target(self) -> Any:
+        """``url`` parsed once (a ``yarl.URL``: aiohttp parses a str on every call)."""
+        found = self.__dict__.get("_target")
+        if found is None:
+            import yarl
+
+            found = yarl.URL(self.url)
+            object.__setattr__(self, "_target", found)
+        return found
+
     @classmethod
     def from_chat_model(cls, chat: Any, max_retries: int | None) -> OpenAIWire | None:
         """The wire settings of a LangChain ``ChatOpenAI`` (its SDK client's base URL and key, as
@@ -137,7 +148,7 @@ class Passthrough:
         attempt = 0
         while True:
             try:
-                response = await self._client().post(wire.url, data=body, headers=wire.headers)
+                response = await self._client().post(wire.target, data=body, headers=wire.headers)
             except aiohttp.ClientError as exc:
                 if attempt < wire.max_retries:
                     attempt += 1
