@@ -224,3 +224,16 @@ def test_config_and_strong_weak_flags_do_not_mix(tmp_path, capsys):
 
 def test_health_needs_no_key(config_server):
     assert httpx.get(f"{config_server.url}/health").json()["status"] == "ok"
+
+
+def test_the_config_example_in_the_docs_parses():
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "server.md").read_text()
+    (example,) = [block for block in re.findall(r"```yaml\n(.*?)```", text, re.S) if "routes:" in block]
+    config = parse_config(example, "docs/server.md")
+    assert list(config.models) == ["big", "mid", "small"]
+    assert set(config.routes) == {"balanced", "top-30", "cheap", "strict"}
+    assert config.routes["cheap"].options["online"] == {"step": 0.05}  # handed to the policy unchanged
+    assert config.routes["top-30"].options["shares"] == {"big": 0.3}
