@@ -223,12 +223,6 @@ class Upstream:
     wire: OpenAIWire | None = None
     price: tuple[float, float] | None = None
 
-    def spend(self, prompt_tokens: int | None, completion_tokens: int | None) -> float | None:
-        """USD of one call's tokens (None without a price)."""
-        if self.price is None:
-            return None
-        return ((prompt_tokens or 0) * self.price[0] + (completion_tokens or 0) * self.price[1]) / 1e6
-
 
 def make_upstream(label: str, spec: str | BaseChatModel, *, max_retries: int | None, fast_path: bool,
                   price: tuple[float, float] | None = None, **kwargs: Any) -> Upstream:
