@@ -1,13 +1,14 @@
 """Latency that ``routellm serve`` adds over calling the upstream directly.
 
 A zero-latency fake upstream (the package's OpenAI-compatible test server, ``routellm_core.testing``,
-answering at once, keep-alive on) runs in its own process, and two routing servers (bundled ``mf``
-router, ``--strong-fraction 0.5``) in theirs:
+answering at once, keep-alive on) runs in its own process, and two routing servers (the bundled default
+router, a ``pooled_ridge`` checkpoint, ``--strong-fraction 0.5``) in theirs:
 
-* ``routed``: ``routellm serve`` with ``openai:`` upstreams on that fake, i.e. the real thing: the
-  server's own upstream call goes through LangChain's ``ChatOpenAI`` and the ``openai`` SDK;
+* ``routed``: ``routellm serve`` with ``openai:`` upstreams on that fake, i.e. the real thing, on
+  its fast path (the request forwarded over one pooled aiohttp session; see
+  ``benchmarks/server_throughput.py`` for the LangChain path and throughput);
 * ``routing layer``: the same app with in-process zero-latency LangChain chat models as upstreams
-  (``benchmarks/langchain_overhead.py``), i.e. HTTP server + routing + ``RoutedChatModel`` alone.
+  (``benchmarks/langchain_overhead.py``), i.e. HTTP server + routing + the LangChain path alone.
 
 This process times the real ``openai`` client, call by call interleaved, each call on a new
 prompt: ``direct`` (``model="gpt-4o-mini"`` against the fake) and the two routed paths
@@ -157,7 +158,7 @@ def main() -> None:
         upstream.terminate()
 
     print(
-        f"routellm serve overhead, router=mf, n={args.n} calls per path, python {sys.version.split()[0]}, "
+        f"routellm serve overhead, router=default (pooled_ridge), n={args.n} calls per path, python {sys.version.split()[0]}, "
         f"{os.cpu_count()} CPUs"
     )
     print(f"{'path':<22} {'p50 ms':>8} {'p95 ms':>8}")

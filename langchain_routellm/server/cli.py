@@ -51,12 +51,18 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument(
         "--strong",
-        required=True,
         metavar="PROVIDER:MODEL",
         help="strong upstream, named as init_chat_model names it (e.g. anthropic:claude-sonnet-4-6)",
     )
     p.add_argument(
-        "--weak", required=True, metavar="PROVIDER:MODEL", help="weak upstream (e.g. openai:gpt-4o-mini)"
+        "--weak", metavar="PROVIDER:MODEL", help="weak upstream (e.g. openai:gpt-4o-mini)"
+    )
+    p.add_argument(
+        "--config",
+        metavar="ROUTELLM.YAML",
+        help="N upstream models (provider:model, base URL, key variable, price), routers and named routes "
+        "(share, threshold, budget, online) that clients select as model; instead of --strong/--weak "
+        "(see docs/server.md)",
     )
     p.add_argument(
         "--router",
@@ -72,6 +78,13 @@ def register(subparsers: Any) -> None:
         "--fallback",
         action="store_true",
         help="if the chosen upstream fails, answer with the other one (routing.fallback=true)",
+    )
+    p.add_argument(
+        "--no-fast-path",
+        dest="fast_path",
+        action="store_false",
+        help="send every call through the LangChain chat models, also for OpenAI-compatible upstreams "
+        "(default: their requests are forwarded as they came, which is several times cheaper)",
     )
     p.add_argument(
         "--host",
@@ -206,9 +219,25 @@ def run(args: argparse.Namespace) -> int:
     from langchain_routellm.server.runner import serve
 
     connection = check_connection_args(args)
+    config = None
+    if args.config is not None:
+        from langchain_routellm.server.config import load_config
+
+        given = [flag for flag, value in (("--strong", args.strong), ("--weak", args.weak),
+                                         ("--router", args.routers), ("--threshold", args.threshold),
+                                         ("--strong-fraction", args.strong_fraction),
+                                         ("--fallback", args.fallback)) if value]
+        if given:
+            raise ConfigError(f"--config names the models and routers; leave out {', '.join(given)}.")
+        config = load_config(args.config)
+    elif args.strong is None or args.weak is None:
+        raise ConfigError("name the upstreams: --strong PROVIDER:MODEL and --weak PROVIDER:MODEL, or --config "
+                          "routellm.yaml.")
     settings = ServerSettings(
         strong=args.strong,
         weak=args.weak,
+        config=config,
+        fast_path=args.fast_path,
         routers=args.routers or [DEFAULT_ROUTER],
         threshold=args.threshold,
         strong_fraction=args.strong_fraction,
@@ -226,8 +255,10 @@ def run(args: argparse.Namespace) -> int:
     _log_access_to_stderr()
     app = create_app(settings)
     models = app.state.server.models
+    upstreams = " ".join(f"{label}={u.name}{'' if u.wire is None else ' (fast path)'}"
+                         for label, u in models.upstreams.items())
     print(
-        f"routellm serve: strong={args.strong} weak={args.weak} models={', '.join(models.names())} "
+        f"routellm serve: {upstreams}; models={', '.join(models.names())} "
         f"auth={'bearer key' if settings.api_key else 'none'} on http://{args.host}:{args.port}/v1",
         file=sys.stderr,
     )

@@ -1,10 +1,14 @@
-"""What the server routes with: settings, the two upstream chat models, the served routers, and
-one ``RoutedChatModel`` per requested model name.
+"""What the server routes with: settings, the upstream models, the served routers, and one
+``Route`` (a ``RoutingPolicy`` plus the upstream of each of its labels) per model name a client
+sends.
 
-Routing, fallback and the routing metadata are ``RoutedChatModel``'s own; this module only
-builds it (one per router and threshold/share, kept in a small LRU) and binds each request's
-tools and ``response_format`` to both upstreams with their own ``bind_tools`` and
-``with_structured_output`` bindings, so each provider gets its native request format.
+The upstreams come from ``--strong``/``--weak`` (labels ``strong``/``weak``; the model names
+``router-*`` pick a router and a threshold or share, one Route each, kept in a small LRU) or
+from a config file (``config.py``: N models, named routes). Each ``Upstream`` has its LangChain
+chat model and, when it speaks the OpenAI wire format (``openai:`` named models), the fast
+path's ``OpenAIWire``. A request's tools and ``response_format`` are bound to a LangChain
+upstream with its own ``bind_tools`` / ``with_structured_output`` bindings, so each provider gets
+its native request format.
 """
 
 from __future__ import annotations
@@ -22,13 +26,14 @@ from langchain_core.runnables import Runnable
 from routellm_core.loading.loader import load_router
 from routellm_core.errors import ConfigError, RouteLLMError
 from routellm_core.routers.registry import DEFAULT_ROUTER
+from routellm_core.routing.decision import STRONG, WEAK, RoutingDecision
 from routellm_core.policy.routing_policy import RoutingPolicy
 from routellm_core.utils.lru import ByteLRU
 
 from langchain_routellm import chat_members as messages
-from langchain_routellm.chat_models import RoutedChatModel
 from langchain_routellm.named_models import chat_model_from_name
 from langchain_routellm.server import defaults
+from langchain_routellm.server.config import ServeConfig, entry_kwargs
 from langchain_routellm.server.errors import APIError
 from langchain_routellm.server.model_names import (
     DEFAULT,
@@ -39,11 +44,12 @@ from langchain_routellm.server.model_names import (
     parse_model_name,
 )
 from langchain_routellm.server.openai_format import ChatRequest
+from langchain_routellm.server.passthrough import OpenAIWire
 
 if TYPE_CHECKING:  # pragma: no cover
     from routellm_core.routers.base import Router
 
-#: distinct model names (router + threshold/share) whose RoutedChatModel is kept
+#: distinct model names (router + threshold/share) whose Route is kept
 MODEL_CACHE_SIZE = 256
 
 
@@ -63,8 +69,8 @@ class ServerSettings:
     request (or, streaming, each next chunk) may take before the client gets 504.
     """
 
-    strong: str | BaseChatModel
-    weak: str | BaseChatModel
+    strong: str | BaseChatModel | None = None
+    weak: str | BaseChatModel | None = None
     routers: Sequence[str] = (DEFAULT_ROUTER,)
     threshold: float | None = None
     strong_fraction: float | None = None
@@ -79,9 +85,17 @@ class ServerSettings:
     read_timeout: float = defaults.READ_TIMEOUT
     #: put the last user message's text in each access-log line (off: no prompt text is logged)
     log_prompts: bool = False
+    #: forward requests for OpenAI-wire upstreams as they came (off: every call goes through LangChain)
+    fast_path: bool = True
+    #: N models and named routes (``--config``), instead of ``strong``/``weak``
+    config: ServeConfig | None = None
 
     def __post_init__(self) -> None:
         """Every number checked now, so a bad flag stops the server at start (one line)."""
+        if self.config is None and (self.strong is None or self.weak is None):
+            raise ConfigError("name the upstreams: --strong and --weak, or --config routellm.yaml.")
+        if self.config is not None and (self.strong is not None or self.weak is not None):
+            raise ConfigError("give --strong/--weak or --config, not both: the config file names the models.")
         if self.timeout is not None:
             self.timeout = _positive("timeout", self.timeout)
         self.read_timeout = _positive("read_timeout", self.read_timeout)
@@ -114,12 +128,16 @@ def _count(name: str, value: Any, *, minimum: int = 1, maximum: int | None = Non
     return value
 
 
-def upstream_model(spec: str | BaseChatModel, *, max_retries: int | None = None) -> BaseChatModel:
-    """A chat model from a ``provider:model`` name (``init_chat_model``), or ``spec`` itself."""
+def upstream_model(
+    spec: str | BaseChatModel, *, max_retries: int | None = None, where: str | None = None, **kwargs: Any
+) -> BaseChatModel:
+    """A chat model from a ``provider:model`` name (``init_chat_model``; ``kwargs``: its base URL
+    or key), or ``spec`` itself."""
     if isinstance(spec, BaseChatModel):
         return spec
-    kwargs = {} if max_retries is None else {"max_retries": max_retries}
-    return chat_model_from_name(spec, f"upstream {spec!r}", **kwargs)
+    if max_retries is not None:
+        kwargs["max_retries"] = max_retries
+    return chat_model_from_name(spec, where or f"upstream {spec!r}", **kwargs)
 
 
 def load_routers(specs: Sequence[str]) -> dict[str, Router]:
@@ -192,36 +210,128 @@ def _bind_request(model: BaseChatModel, request: ChatRequest) -> Runnable[Any, A
     return bound
 
 
+@dataclass
+class Upstream:
+    """One upstream model: ``label`` (``strong``/``weak``, or its name in the config file),
+    ``name`` (the model name it answers as), its LangChain ``chat`` model, the fast path's
+    ``wire`` (None: not OpenAI-compatible, or given as a ready chat model), and its ``price``
+    (USD per 1M input and output tokens, or None)."""
+
+    label: str
+    name: str
+    chat: BaseChatModel
+    wire: OpenAIWire | None = None
+    price: tuple[float, float] | None = None
+
+
+def make_upstream(label: str, spec: str | BaseChatModel, *, max_retries: int | None, fast_path: bool,
+                  price: tuple[float, float] | None = None, **kwargs: Any) -> Upstream:
+    """The Upstream for a ``provider:model`` name (its wire settings when it is an OpenAI one)
+    or a ready chat model (always the LangChain path: it may carry settings a pass-through would
+    not honour)."""
+    if isinstance(spec, BaseChatModel):
+        return Upstream(label, messages.model_name(spec), spec, None, price)
+    chat = upstream_model(spec, max_retries=max_retries, **kwargs)
+    wire = OpenAIWire.from_chat_model(chat, max_retries) if fast_path else None
+    return Upstream(label, messages.model_name(chat), chat, wire, price)
+
+
+@dataclass
+class Route:
+    """What one model name routes with: its ``policy``, the ``upstreams`` by the policy's labels,
+    and whether a failed call falls back to the next model (``fallback``)."""
+
+    name: str
+    policy: RoutingPolicy
+    upstreams: dict[str, Upstream]
+    fallback: bool
+
+    def fallback_labels(self, decision: RoutingDecision) -> list[str]:
+        """The labels a failed call falls back to, in order (none without ``fallback``)."""
+        return self.policy.fallback_order(decision.model) if self.fallback else []
+
+
 class RoutedModels:
-    """The upstreams, the served routers, and a RoutedChatModel for each model name asked for."""
+    """The upstreams, the served routers, and a Route for each model name asked for."""
 
     def __init__(self, settings: ServerSettings) -> None:
         self.settings = settings
-        self.strong = upstream_model(settings.strong, max_retries=settings.max_retries)
-        self.weak = upstream_model(settings.weak, max_retries=settings.max_retries)
-        self.routers = load_routers(settings.routers)
+        self.named: dict[str, Route] = {}
+        self._cache: ByteLRU[Route] = ByteLRU(MODEL_CACHE_SIZE, sizeof=_one_entry)
+        config = settings.config
+        if config is None:
+            assert settings.strong is not None and settings.weak is not None
+            self.upstreams = {
+                STRONG: make_upstream(STRONG, settings.strong, max_retries=settings.max_retries,
+                                      fast_path=settings.fast_path),
+                WEAK: make_upstream(WEAK, settings.weak, max_retries=settings.max_retries,
+                                    fast_path=settings.fast_path),
+            }
+            self.routers = load_routers(settings.routers)
+            self.default_router = next(iter(self.routers))
+            RoutingPolicy(
+                self.routers[self.default_router],
+                threshold=settings.threshold,
+                strong_fraction=settings.strong_fraction,
+            )  # checks the server's own policy now
+            return
+        self.upstreams = {}
+        for label, entry in config.models.items():
+            where = f"{config.path}, line {entry.line}: models.{label}"
+            try:
+                self.upstreams[label] = make_upstream(
+                    label, entry.model, max_retries=settings.max_retries, fast_path=settings.fast_path,
+                    price=entry.price, where=where, **entry_kwargs(entry),
+                )
+            except ConfigError as exc:
+                raise ConfigError(f"{where}: {exc}" if where not in str(exc) else str(exc)) from None
+        self.routers = {}
+        for item in config.routers:
+            name, _, spec = item.partition("=")
+            try:
+                self.routers[name] = load_router(spec)
+            except RouteLLMError as exc:
+                raise ConfigError(f"{config.path}: routers.{name}: {exc}") from None
         self.default_router = next(iter(self.routers))
-        RoutingPolicy(
-            self.routers[self.default_router],
-            threshold=settings.threshold,
-            strong_fraction=settings.strong_fraction,
-        )  # checks the server's own policy now
-        self._cache: ByteLRU[RoutedChatModel] = ByteLRU(MODEL_CACHE_SIZE, sizeof=_one_entry)
+        for name, entry in config.routes.items():
+            router = self.routers[entry.router or self.default_router]
+            try:
+                policy = RoutingPolicy(router, models=list(entry.models), **entry.options)
+            except RouteLLMError as exc:
+                raise ConfigError(f"{config.path}, line {entry.line}: route {name!r}: {exc}") from None
+            upstreams = {label: self.upstreams[label] for label in entry.models}
+            self.named[name] = Route(name, policy, upstreams, entry.fallback)
+
+    @property
+    def pair(self) -> bool:
+        """Whether ``router-*`` names are served (upstreams from --strong/--weak)."""
+        return self.settings.config is None
 
     def names(self) -> list[str]:
-        """The model names ``GET /v1/models`` lists (each also takes a threshold or share)."""
-        return [PREFIX + DEFAULT, *(PREFIX + name for name in self.routers)]
+        """The model names ``GET /v1/models`` lists (a ``router-*`` name also takes a threshold or share)."""
+        pair = [PREFIX + DEFAULT, *(PREFIX + name for name in self.routers)] if self.pair else []
+        return [*pair, *self.named]
 
     def check_name(self, model_name: str) -> None:
         """APIError 404/400 unless ``model_name`` is a name this server takes."""
-        self.routed(model_name)
+        self.route(model_name)
 
-    def routed(self, model_name: str) -> RoutedChatModel:
-        """The RoutedChatModel a model name asks for (APIError 404/400 for a bad name)."""
-        spec = parse_model_name(model_name, self.routers, self.default_router)
-        found = self._cache.get(spec)
+    def route(self, model_name: str) -> Route:
+        """The Route a model name asks for (APIError 404/400 for a bad name)."""
+        found = self.named.get(model_name) if isinstance(model_name, str) else None
         if found is not None:
             return found
+        if not self.pair:
+            raise APIError(
+                404,
+                f"model {model_name!r} not found: this server's routes are {', '.join(self.named)} "
+                "(GET /v1/models lists them).",
+                code="model_not_found",
+            )
+        spec = parse_model_name(model_name, self.routers, self.default_router)
+        cached = self._cache.get(spec)
+        if cached is not None:
+            return cached
         threshold, fraction = spec.threshold, spec.strong_fraction
         if threshold is None and fraction is None:
             threshold, fraction = self.settings.threshold, self.settings.strong_fraction
@@ -229,29 +339,14 @@ class RoutedModels:
             policy = RoutingPolicy(self.routers[spec.router], threshold=threshold, strong_fraction=fraction)
         except RouteLLMError as exc:
             raise APIError(400, f"model {model_name!r}: {exc}", code="invalid_model_name") from None
-        routed = RoutedChatModel(
-            strong=self.strong, weak=self.weak, router=policy, fallback_to_other=self.settings.fallback
-        )
-        self._cache.put(spec, routed)
-        return routed
+        route = Route(model_name, policy, dict(self.upstreams), self.settings.fallback)
+        self._cache.put(spec, route)
+        return route
 
-    async def for_request(self, request: ChatRequest) -> RoutedChatModel:
-        """The routed model for one request, with its tools and response format bound to both
-        upstreams. A ``response_format`` only one upstream supports is an error (400) only when
-        the route goes to the other one; then there is no fallback to the one that cannot."""
-        routed = self.routed(request.model)
-        if not request.tools and request.response_format is None:
-            return routed
-        update: dict[str, Any] = {}
-        unsupported: dict[str, APIError] = {}
-        for label, model in (("strong", self.strong), ("weak", self.weak)):
-            try:
-                update[label] = _bind_request(model, request)
-            except APIError as exc:
-                unsupported[label] = exc
-        if unsupported:
-            decision = await routed.adecide(request.messages)
-            if decision.model in unsupported:
-                raise unsupported[decision.model]
-            update.update({label: getattr(self, label) for label in unsupported}, fallback_to_other=False)
-        return routed.model_copy(update=update)
+
+def bind_request(upstream: Upstream, request: ChatRequest) -> Runnable[Any, Any]:
+    """The upstream's chat model with the request's tools and response format bound (APIError
+    400 when it cannot produce that response format)."""
+    if not request.tools and request.response_format is None:
+        return upstream.chat
+    return _bind_request(upstream.chat, request)

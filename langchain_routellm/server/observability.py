@@ -11,12 +11,13 @@ Prompt text is never logged unless the operator asks (``--log-prompts``).
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 if TYPE_CHECKING:  # pragma: no cover
     from prometheus_client import CollectorRegistry
@@ -73,6 +74,12 @@ class Metrics:
             "Tokens the upstreams reported, by upstream model and kind (prompt, completion).",
             ["model", "kind"], registry=r,
         )
+        self.spend = Counter(
+            "routellm_spend_usd",
+            "Spend in USD of the tokens the upstreams reported, at each model's configured price, by upstream "
+            "model (only models with a price).",
+            ["model"], registry=r,
+        )
         self.routing_seconds = Histogram(
             "routellm_routing_seconds", "Time to route one request (router scoring), in seconds.",
             registry=r, buckets=ROUTING_BUCKETS,
@@ -106,6 +113,8 @@ class Observation:
     upstream_seconds: float | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    #: USD per 1M input and output tokens of the model that answered (None: no price)
+    price: tuple[float, float] | None = None
     error: str | None = None
     prompt: str | None = None
     _done: bool = False
@@ -113,6 +122,13 @@ class Observation:
     def upstream_done(self) -> None:
         if self.upstream_start is not None and self.upstream_seconds is None:
             self.upstream_seconds = time.perf_counter() - self.upstream_start
+
+    @property
+    def spend(self) -> float | None:
+        """USD of this call's tokens at the answering model's price (None without a price or usage)."""
+        if self.price is None or (self.prompt_tokens is None and self.completion_tokens is None):
+            return None
+        return ((self.prompt_tokens or 0) * self.price[0] + (self.completion_tokens or 0) * self.price[1]) / 1e6
 
     def usage(self, usage: dict[str, Any] | None) -> None:
         """Take OpenAI-style ``usage`` (``prompt_tokens``/``completion_tokens``), if any."""
@@ -138,6 +154,16 @@ class Observer:
         self.log_prompts = log_prompts
         self._routes: set[str] = set()
         self._lock = threading.Lock()
+        #: labelled children already made, by (metric, labels): ``labels()`` costs microseconds
+        #: a call (every label set is bounded, so this is too)
+        self._children: dict[tuple[Any, ...], Any] = {}
+
+    def _child(self, metric: Any, *labels: str) -> Any:
+        key = (id(metric), *labels)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*labels)
+        return found
 
     def route_label(self, name: str) -> str:
         """``name`` as a label value: itself for the first ``MAX_ROUTE_LABELS`` names, then "other"."""
@@ -163,20 +189,25 @@ class Observer:
         fallback = bool(routing.get("fallback"))
         m = self.metrics
         if m is not None:
-            m.requests.labels(obs.route, str(obs.status)).inc()
+            child = self._child
+            child(m.requests, obs.route, str(obs.status)).inc()
             if chosen is not None:
-                m.decisions.labels(obs.route, str(chosen)).inc()
+                child(m.decisions, obs.route, str(chosen)).inc()
             if fallback:
-                m.fallbacks.labels(obs.route, str(answered)).inc()
+                child(m.fallbacks, obs.route, str(answered)).inc()
             if obs.routing_seconds is not None:
                 m.routing_seconds.observe(obs.routing_seconds)
             if model_name is not None:
+                name = str(model_name)
                 if obs.upstream_seconds is not None:
-                    m.upstream_seconds.labels(str(model_name)).observe(obs.upstream_seconds)
+                    child(m.upstream_seconds, name).observe(obs.upstream_seconds)
                 if obs.prompt_tokens:
-                    m.tokens.labels(str(model_name), "prompt").inc(obs.prompt_tokens)
+                    child(m.tokens, name, "prompt").inc(obs.prompt_tokens)
                 if obs.completion_tokens:
-                    m.tokens.labels(str(model_name), "completion").inc(obs.completion_tokens)
+                    child(m.tokens, name, "completion").inc(obs.completion_tokens)
+                spend = obs.spend
+                if spend is not None:
+                    child(m.spend, name).inc(spend)
         if access_log.isEnabledFor(logging.INFO):
             line: dict[str, Any] = {
                 "ts": round(time.time(), 3),
@@ -196,11 +227,13 @@ class Observer:
                 "prompt_tokens": obs.prompt_tokens,
                 "completion_tokens": obs.completion_tokens,
             }
+            if obs.spend is not None:
+                line["spend_usd"] = round(obs.spend, 8)
             if obs.error is not None:
                 line["error"] = obs.error
             if self.log_prompts and obs.prompt is not None:
                 line["prompt"] = obs.prompt[:MAX_LOGGED_PROMPT_CHARS]
-            access_log.info(json.dumps(line, ensure_ascii=False, separators=(",", ":"), default=str))
+            access_log.info(orjson.dumps(line, default=str).decode())
 
 
 #: attribute names set on the current OpenTelemetry span

@@ -52,16 +52,71 @@ def _bad(message: str) -> APIError:
 
 @dataclass
 class ChatRequest:
-    """A checked ``POST /v1/chat/completions`` body."""
+    """A checked ``POST /v1/chat/completions`` body: ``body`` as it came (decoded JSON), and what
+    the LangChain path needs. ``messages`` (LangChain messages) are built on first use only, so
+    the fast path builds none."""
 
     model: str
-    messages: list[BaseMessage]
+    body: dict[str, Any]
     stream: bool = False
     include_usage: bool = False
     call_kwargs: dict[str, Any] = field(default_factory=dict)
     tools: list[dict[str, Any]] = field(default_factory=list)
     tool_choice: str | None = None
     response_format: dict[str, Any] | None = None
+    _messages: list[BaseMessage] | None = field(default=None, repr=False)
+
+    @property
+    def messages(self) -> list[BaseMessage]:
+        """The body's messages as LangChain messages (built once)."""
+        if self._messages is None:
+            self._messages = [to_langchain_message(m, i) for i, m in enumerate(self.body["messages"])]
+        return self._messages
+
+    def prompt_text(self) -> str:
+        """The text the router scores: the last user message's (APIError 400 if there is none)."""
+        return prompt_text(self.body["messages"])
+
+
+def _content_text(content: Any) -> str:
+    """A message content's text as LangChain's ``message.text`` reads it (text parts joined)."""
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, list):
+        return ""
+    parts = []
+    for part in content:
+        if isinstance(part, str):
+            parts.append(part)
+        elif isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str):
+            parts.append(part["text"])
+    return "".join(parts)
+
+
+def prompt_text(messages: list[Any]) -> str:
+    """The last user message's text, which the router scores; APIError 400 when the request has
+    no user message or its text is blank."""
+    for message in reversed(messages):
+        if isinstance(message, dict) and message.get("role") == "user":
+            text = _content_text(message.get("content"))
+            if not text.strip():
+                raise _bad(
+                    "the last user message has no text; the router scores the last user message's text to "
+                    "choose a model, so send it as a string or as text content parts."
+                )
+            return text
+    raise _bad(
+        "the request has no user message; the router scores the last user message's text to choose a "
+        "model, so include one (role 'user')."
+    )
+
+
+def check_tool_calls(messages: list[Any]) -> None:
+    """APIError 400 for an assistant message whose tool call arguments are not JSON (what the
+    LangChain path's conversion refuses), without building LangChain messages."""
+    for i, message in enumerate(messages):
+        if isinstance(message, dict) and message.get("role") == "assistant" and message.get("tool_calls"):
+            _tool_calls(message["tool_calls"], f"messages[{i}]")
 
 
 # ------------------------------------------------------------------------------ requests
@@ -136,9 +191,10 @@ def parse_chat_request(body: Any, limits: RequestLimits | None = None) -> ChatRe
     response_format = body.get("response_format")
     if response_format is not None and response_format.get("type") == "text":
         response_format = None
+    check_tool_calls(body["messages"])
     return ChatRequest(
         model=chat.model,
-        messages=[to_langchain_message(m, i) for i, m in enumerate(body["messages"])],
+        body=body,
         stream=bool(chat.stream),
         include_usage=bool(chat.stream_options and chat.stream_options.include_usage),
         call_kwargs=call_kwargs,
@@ -203,9 +259,12 @@ def _openai_tool_call(call: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def completion_body(message: AIMessage, *, completion_id: str, created: int) -> dict[str, Any]:
-    """A ``chat.completion`` object for a routed AIMessage, with its ``routing`` field."""
-    routing = routing_of(message)
+def completion_body(
+    message: AIMessage, *, completion_id: str, created: int, routing: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A ``chat.completion`` object for a routed AIMessage, with its ``routing`` field (``routing``,
+    else the message's own routing metadata)."""
+    routing = routing if routing is not None else routing_of(message)
     text = str(message.text)
     reply: dict[str, Any] = {"role": "assistant", "content": text or None, "refusal": None}
     if message.tool_calls:
@@ -233,8 +292,11 @@ class StreamTranslator:
     closing chunk and, when asked for, the usage chunk.
     """
 
-    def __init__(self, completion_id: str, created: int, include_usage: bool) -> None:
+    def __init__(
+        self, completion_id: str, created: int, include_usage: bool, routing: dict[str, Any] | None = None
+    ) -> None:
         self._base = {"id": completion_id, "object": "chat.completion.chunk", "created": created}
+        self._given_routing = routing
         self._include_usage = include_usage
         self._started = False
         self._tool_index: dict[Any, int] = {}
@@ -277,7 +339,7 @@ class StreamTranslator:
             delta["tool_calls"] = tool_deltas
         if not self._started:
             self._started = True
-            self.routing = routing_of(chunk)
+            self.routing = self._given_routing if self._given_routing is not None else routing_of(chunk)
             self._base["model"] = (self.routing or {}).get("model_name")
             return [
                 self._chunk({"role": "assistant", "content": text, **delta}, **{ROUTING_KEY: self.routing})

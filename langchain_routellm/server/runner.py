@@ -85,6 +85,9 @@ class RoutingUvicornServer(uvicorn.Server):
         if begin is not None:
             begin(self.config.timeout_graceful_shutdown)
         await super().shutdown(sockets)
+        close = getattr(getattr(state, "server", None), "aclose", None)
+        if close is not None:
+            await close()
 
 
 def uvicorn_server(

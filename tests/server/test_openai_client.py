@@ -1,5 +1,7 @@
 """The real ``openai`` client against the routing server over a loopback socket; the upstreams
-are the local provider server (Anthropic strong, OpenAI weak)."""
+are the local provider server (Anthropic strong, OpenAI weak). Every test runs on both paths:
+``fast`` (the OpenAI upstream's calls forwarded as they came) and ``langchain`` (every call
+through the LangChain chat models, ``fast_path=False``)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import openai
 import pytest
 
 from tests.helpers import EASY_EXAMPLE, HARD_EXAMPLE
-from tests.server.conftest import ROUTED, STRONG, WEAK, client
+from tests.server.conftest import ROUTED, STRONG, WEAK, client, make_server
 
 WEATHER_TOOL = {
     "type": "function",
@@ -39,6 +41,25 @@ PERSON_FORMAT = {
 
 def user(text: str) -> list[dict[str, str]]:
     return [{"role": "user", "content": text}]
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["fast", "langchain"])
+def fast_path(request):
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def routing_server(fast_path):
+    """The shared routing server of this module, on the path under test."""
+    srv = make_server(fast_path=fast_path)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def server_factory(server_factory, fast_path):
+    """The conftest's factory, on the path under test unless a test says otherwise."""
+    return lambda **settings: server_factory(**{"fast_path": fast_path, **settings})
 
 
 @pytest.mark.parametrize(
@@ -298,7 +319,7 @@ def test_models_endpoint_lists_the_served_routers(openai_client):
         ),
         (
             json.dumps({"model": ROUTED, "messages": [{"role": "system", "content": "be brief"}]}).encode(),
-            "human message",
+            "no user message",
         ),
     ],
 )
@@ -334,3 +355,58 @@ def test_graceful_shutdown_lets_open_requests_finish(server_factory, provider_se
     assert results == [WEAK]
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{srv.url}/health")
+
+
+def test_fast_path_forwards_the_body_as_it_came(openai_client, provider_server, fast_path):
+    openai_client.chat.completions.create(
+        model=ROUTED, messages=user(EASY_EXAMPLE), seed=7, temperature=0.25, max_completion_tokens=50
+    )
+    body = provider_server.requests[-1].body
+    assert body["model"] == WEAK and body["temperature"] == 0.25
+    if fast_path:  # fields the LangChain path does not know pass through unchanged
+        assert body["seed"] == 7 and body["max_completion_tokens"] == 50
+    else:
+        assert "seed" not in body
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
+@pytest.mark.parametrize("prompt", [HARD_EXAMPLE, EASY_EXAMPLE])
+def test_both_paths_give_the_same_decision_and_headers(server_factory, prompt, stream):
+    fast, slow = server_factory(fast_path=True), server_factory(fast_path=False)
+    headers = []
+    for srv in (fast, slow):
+        raw = client(srv.base_url).chat.completions.with_raw_response.create(
+            model=ROUTED, messages=user(prompt), stream=stream
+        )
+        headers.append({k: v for k, v in raw.headers.items() if k.startswith("x-routellm-")})
+        if stream:
+            chunks = list(raw.parse())
+            routing = chunks[0].model_extra["routing"]
+            assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices).endswith(prompt)
+        else:
+            routing = raw.parse().model_extra["routing"]
+        assert routing["model"] == headers[-1]["x-routellm-decision"]
+    assert headers[0] == headers[1] and set(headers[0]) >= {"x-routellm-model", "x-routellm-score"}
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
+def test_each_request_is_decided_once(server_factory, stream):
+    srv = server_factory(fallback=True)
+    policy = srv.app.state.server.models.route(ROUTED).policy
+    calls = []
+    decide = policy.adecide
+
+    async def counted(text):
+        calls.append(text)
+        return await decide(text)
+
+    policy.adecide = counted
+    # the strong upstream (Anthropic) has no JSON mode: the route is checked against it with the
+    # one decision made, and the request is answered by the weak model it chose
+    prompt = f"{EASY_EXAMPLE} 'mood'"
+    answer = client(srv.base_url).chat.completions.create(
+        model=ROUTED, messages=user(prompt), response_format={"type": "json_object"}, stream=stream,
+    )
+    if stream:
+        list(answer)
+    assert calls == [prompt]
