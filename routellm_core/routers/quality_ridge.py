@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from routellm_core.errors import CheckpointError, ConfigError
-from routellm_core.routers.embedding import check_dim, model_index, sigmoid
+from routellm_core.routers.scoring import check_dim, model_index, sigmoid
 from routellm_core.routers.tfidf_ridge import TfidfRidgeRouter, bucket_counts
 
 

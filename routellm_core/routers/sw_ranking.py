@@ -17,7 +17,7 @@ import numpy as np
 
 from routellm_core.errors import CheckpointError, ConfigError
 from routellm_core.routers.base import Router
-from routellm_core.routers.embedding import check_dim, model_index, sigmoid
+from routellm_core.routers.scoring import check_dim, model_index, sigmoid
 
 
 class SWRankingRouter(Router):

@@ -39,7 +39,7 @@ import numpy as np
 
 from routellm_core.errors import CheckpointError, ConfigError, UnknownModelError
 from routellm_core.routers.base import Router
-from routellm_core.routers.embedding import check_dim, sigmoid
+from routellm_core.routers.scoring import check_dim, sigmoid
 from routellm_core.utils.validation import finite_number
 
 _WORD = re.compile(r"\w\w+")  # runs of 2+ word characters: the same matches as \b\w\w+\b, faster

@@ -1,4 +1,5 @@
-"""Shared helpers for routers that score prompt embeddings against known models."""
+"""What the routers share when they score: a model's column by name (``model_index``), the size check of
+prompt embeddings (``check_dim``) and the logistic function (``sigmoid``)."""
 
 from __future__ import annotations
 
