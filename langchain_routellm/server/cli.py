@@ -80,6 +80,13 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--port", type=int, default=defaults.PORT, help=f"port (default: {defaults.PORT})")
     p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes sharing the port, each with its own copy of the routers (about one per "
+        "CPU core; online controllers are per worker unless --online-redis is given) (default: 1)",
+    )
+    p.add_argument(
         "--api-key",
         help=f"bearer key clients must send (default: ${defaults.API_KEY_ENV}; prefer "
         "the variable, a command line is visible to other users)",
@@ -223,6 +230,8 @@ def run(args: argparse.Namespace) -> int:
         read_timeout=args.read_timeout,
         log_prompts=args.log_prompts,
     )
+    if args.workers != 1:
+        return _run_workers(args, settings, connection)
     _log_access_to_stderr()
     app = create_app(settings)
     models = app.state.server.models
@@ -233,3 +242,23 @@ def run(args: argparse.Namespace) -> int:
     )
     serve(app, args.host, args.port, log_level=args.log_level, read_timeout=settings.read_timeout, **connection)
     return 0
+
+
+def _run_workers(args: argparse.Namespace, settings: Any, connection: dict[str, Any]) -> int:
+    """``--workers N``: bind the port here, serve it from N worker processes."""
+    from langchain_routellm.server.workers import WorkerPool, bind_socket, check_workers
+
+    workers = check_workers(args.workers)
+    sock = bind_socket(args.host, args.port)
+    port = sock.getsockname()[1]
+    graceful = connection.pop("graceful_timeout")
+    pool = WorkerPool(settings, sock, workers, graceful_timeout=graceful,
+                      serve_options={"log_level": args.log_level, **connection})
+    print(
+        f"routellm serve: strong={args.strong} weak={args.weak} workers={workers} "
+        f"auth={'bearer key' if settings.api_key else 'none'} on http://{args.host}:{port}/v1",
+        file=sys.stderr,
+    )
+    code = pool.run()
+    print(f"routellm serve: {workers} workers stopped", file=sys.stderr)
+    return code
