@@ -189,28 +189,12 @@ def check_connection_args(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _log_access_to_stderr() -> None:
-    """The JSON access-log lines, one per line on stderr, unless logging is set up already."""
-    import logging
-
-    from langchain_routellm.server.observability import ACCESS_LOGGER
-
-    logger = logging.getLogger(ACCESS_LOGGER)
-    if logger.handlers:
-        return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-
-
 def run(args: argparse.Namespace) -> int:
     """Build the app from the arguments and serve until SIGINT/SIGTERM."""
     _require_serve_extra()
     from langchain_routellm.server.app import create_app
     from langchain_routellm.server.models import ServerSettings
-    from langchain_routellm.server.runner import serve
+    from langchain_routellm.server.runner import log_access_to_stderr, serve
 
     connection = check_connection_args(args)
     settings = ServerSettings(
@@ -232,7 +216,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.workers != 1:
         return _run_workers(args, settings, connection)
-    _log_access_to_stderr()
+    log_access_to_stderr()
     app = create_app(settings)
     models = app.state.server.models
     print(

@@ -70,8 +70,7 @@ def _worker_main(
 ) -> None:
     """One worker: build the app, report, serve ``sock`` until SIGINT/SIGTERM."""
     from langchain_routellm.server.app import create_app
-    from langchain_routellm.server.cli import _log_access_to_stderr
-    from langchain_routellm.server.runner import uvicorn_server
+    from langchain_routellm.server.runner import log_access_to_stderr, uvicorn_server
 
     try:
         app = create_app(ServerSettings(**settings))
@@ -79,7 +78,7 @@ def _worker_main(
         line = str(exc) if isinstance(exc, RouteLLMError) else f"{type(exc).__name__}: {exc}"
         reports.put((index, os.getpid(), line))
         sys.exit(3)
-    _log_access_to_stderr()
+    log_access_to_stderr()
     host, port = sock.getsockname()[:2]
     server = uvicorn_server(app, host, port, read_timeout=app.state.server.settings.read_timeout, **serve_options)
     reports.put((index, os.getpid(), None))
