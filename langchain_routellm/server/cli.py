@@ -69,6 +69,13 @@ def register(subparsers: Any) -> None:
     )
     add_policy_args(p)
     p.add_argument(
+        "--online-redis",
+        metavar="URL",
+        help="keep each share-based route (router-NAME-share-F, --strong-fraction) on its share with one "
+        "online controller shared by every worker and replica through Redis (redis://host:6379/0; "
+        "default: fixed cut-offs, see docs/deploy.md)",
+    )
+    p.add_argument(
         "--fallback",
         action="store_true",
         help="if the chosen upstream fails, answer with the other one (routing.fallback=true)",
@@ -189,6 +196,19 @@ def check_connection_args(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _check_redis_url(url: str | None) -> str | None:
+    """``--online-redis``: a Redis URL (ConfigError naming the flag otherwise)."""
+    if url is None:
+        return None
+    from routellm_core.routing.shared_online import check_redis_settings
+
+    try:
+        check_redis_settings({"redis_url": url, "key": "check"})
+    except ConfigError as exc:
+        raise ConfigError(f"--online-redis: {exc}") from None
+    return url
+
+
 def run(args: argparse.Namespace) -> int:
     """Build the app from the arguments and serve until SIGINT/SIGTERM."""
     _require_serve_extra()
@@ -213,6 +233,7 @@ def run(args: argparse.Namespace) -> int:
         max_nesting=args.max_nesting,
         read_timeout=args.read_timeout,
         log_prompts=args.log_prompts,
+        online_redis=_check_redis_url(args.online_redis),
     )
     if args.workers != 1:
         return _run_workers(args, settings, connection)
