@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
@@ -22,14 +24,16 @@ pytest.importorskip("starlette")
 from langchain_routellm.server.runner import free_port, wait_until_healthy  # noqa: E402
 
 
-def _serve(provider_server, port: int, *extra: str) -> subprocess.Popen:
+def _serve(provider_server, port: int, log: Path, *extra: str) -> subprocess.Popen:
+    """``routellm serve`` as a process; stdout and stderr go to ``log`` (a pipe that nobody
+    reads while requests run could fill up and block the server)."""
     env = {**os.environ, **upstream_env(provider_server)}
     env.pop("ROUTELLM_SERVER_API_KEY", None)
     return subprocess.Popen(
         [sys.executable, "-m", "routellm_core.cli", "serve", "--strong", f"anthropic:{STRONG}",
          "--weak", f"openai:{WEAK}", "--router", f"tiny={tiny_router_path()}", "--threshold", "0.5",
          "--port", str(port), "--max-retries", "0", "--graceful-timeout", "5", *extra],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, text=True,
     )
 
 
@@ -41,19 +45,20 @@ def _health_pid(port: int) -> int:
 
 
 @pytest.mark.timeout(180)
-def test_two_workers_share_the_port_answer_and_stop_together(provider_server):
+def test_two_workers_share_the_port_answer_and_stop_together(provider_server, tmp_path):
     port = free_port()
-    proc = _serve(provider_server, port, "--workers", "2")
+    log = tmp_path / "serve.log"
+    proc = _serve(provider_server, port, log, "--workers", "2")
     try:
         wait_until_healthy(f"http://127.0.0.1:{port}/health", proc, timeout=120)
         children = {c.pid for c in psutil.Process(proc.pid).children() if c.is_running()}
         # a worker answers /health as soon as its own app is built: wait until both do
         seen: set[int] = set()
+        deadline = time.monotonic() + 90  # the second worker may still be loading its routers
         with ThreadPoolExecutor(8) as pool:
-            for _ in range(50):
+            while len(seen) < 2 and time.monotonic() < deadline:
                 seen.update(pool.map(lambda _: _health_pid(port), range(16)))
-                if len(seen) == 2:
-                    break
+                time.sleep(0.05)
         assert len(seen) == 2 and seen <= children, (seen, children)  # two workers, not the parent
         assert proc.pid not in seen
 
@@ -76,7 +81,8 @@ def test_two_workers_share_the_port_answer_and_stop_together(provider_server):
         assert len(provider_server.requests) == len(prompts)
     finally:
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=60)
+        proc.wait(60)
+    err = log.read_text()
     assert proc.returncode == 0, err
     assert "Traceback" not in err, err
     assert "workers=2" in err and "2 workers stopped" in err
