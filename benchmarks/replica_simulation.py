@@ -24,6 +24,8 @@ calls (max and mean distance from target) and, for the budget, the global spend 
 
     .venv/bin/python benchmarks/replica_simulation.py                          # templated prompts
     .venv/bin/python benchmarks/replica_simulation.py --data ../shared/data    # real prompts
+    .venv/bin/python benchmarks/replica_simulation.py --redis redis://localhost:6379/0   # + the real
+        shared controller: 4 policies on one Redis key (a fresh key per run; one round trip a call)
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +93,8 @@ def main() -> None:
     ap.add_argument("--data", default=None, help="the shared data folder (default: templated prompt pools)")
     ap.add_argument("--calls", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--redis", default=None, metavar="URL",
+                    help="also run 4 replicas sharing one controller in this Redis (online redis_url)")
     args = ap.parse_args()
 
     from routellm_core import RoutingPolicy, load_router
@@ -119,6 +124,7 @@ def main() -> None:
         ("two models, strong_fraction=0.3", {"strong": 0.3, "weak": 0.7}, None,
          lambda online: RoutingPolicy(calibrated, strong_fraction=0.3, online=online)),
     ]
+    run_id = uuid.uuid4().hex[:8]
     results: dict[str, dict[str, float]] = {}
     for balancer in ("random", "affinity"):
         replica = assign(is_hard, balancer, rng)
@@ -131,6 +137,10 @@ def main() -> None:
                 ("one global controller", [make(True)] * len(LOAD)),
                 ("4 per-replica", [make(True) for _ in LOAD]),
             ]
+            if args.redis:
+                key = f"replica-sim-{run_id}-{balancer}-{len(results)}"
+                online = {"redis_url": args.redis, "key": key, "redis_timeout": 5.0}
+                modes.append(("4 sharing Redis", [make(online) for _ in LOAD]))
             for label, policies in modes:
                 start = time.perf_counter()
                 chosen = run(policies, replica, stream, lookup)
@@ -144,6 +154,10 @@ def main() -> None:
           f"(mean {100 * np.mean([v['mean_dev'] for v in per.values()]):.2f});  one global controller: "
           f"{100 * max(v['max_dev'] for v in one.values()):.1f} points "
           f"(mean {100 * np.mean([v['mean_dev'] for v in one.values()]):.2f})")
+    shared = {k: v for k, v in results.items() if k.endswith("sharing Redis")}
+    if shared:
+        print(f"  4 replicas sharing one controller in Redis: {100 * max(v['max_dev'] for v in shared.values()):.1f} "
+              f"points (mean {100 * np.mean([v['mean_dev'] for v in shared.values()]):.2f})")
     spend = [v for k, v in per.items() if "spend_dev" in v]
     print(f"  budget, 4 per-replica controllers: spend per call off the budget by at most "
           f"{100 * max(v['spend_dev'] for v in spend):.1f}% in a window, "
