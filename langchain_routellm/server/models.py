@@ -229,7 +229,8 @@ class RoutedModels:
             threshold, fraction = self.settings.threshold, self.settings.strong_fraction
         online = None
         if self.settings.online_redis is not None and fraction is not None and threshold is None:
-            online = {"redis_url": self.settings.online_redis, "key": f"routellm-serve:{spec.router}:share-{fraction:g}"}
+            key = f"routellm-serve:{spec.router}:share-{fraction:g}"  # one shared controller per route
+            online = {"redis_url": self.settings.online_redis, "key": key}
         try:
             policy = RoutingPolicy(self.routers[spec.router], threshold=threshold, strong_fraction=fraction,
                                    online=online)

@@ -15,7 +15,6 @@ per worker (see docs/deploy.md; ``--online-redis`` shares one across workers and
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import os
 import queue
@@ -37,8 +36,6 @@ MAX_WORKERS = 64
 START_TIMEOUT = 300.0
 #: a worker that dies sooner than this after its start is not replaced (it would die again)
 MIN_LIFETIME = 5.0
-
-logger = logging.getLogger("routellm.serve")
 
 
 def check_workers(workers: Any) -> int:

@@ -1,13 +1,15 @@
 """Online controllers shared through Redis: one state for every process and replica of a route.
 
 ``online={"redis_url": "redis://host:6379/0", "key": "route-name"}`` (see ``online_settings``)
-gives a policy's ``TierController`` / ``TradeoffController`` a ``SharedState`` (``controller.shared``):
-the same update rule as the per-process controllers (``routing.online``), applied to **one**
-state in Redis by a Lua script, atomically, on every call of every process that names the same
-key. (This module knows the controllers' attributes but does not import them: ``online`` uses it.) The global shares (or spend) then obey the
-single-controller bound of ``routing.online`` over all calls together, whatever the load
-balancer does; with per-process controllers each process holds only its own traffic to target
-(``benchmarks/replica_simulation.py`` measures both).
+gives a policy's ``TierController`` / ``TradeoffController`` a ``SharedState``
+(``controller.shared``): the same update rule as the per-process controllers (``routing.online``),
+applied to **one** state in Redis by a Lua script, atomically, on every call of every process
+that names the same key; decisions are those of one in-process controller that sees every call
+in order. The global shares (or spend) then obey the single-controller bound of
+``routing.online`` over all calls together, whatever the load balancer does; with per-process
+controllers each process holds only its own traffic to target (``benchmarks/replica_simulation.py``
+measures both). This module reads and writes the controllers' attributes but does not import
+them (``online`` imports it).
 
 ``daily_spend_cap`` (USD per UTC day, needs prices): the expected cost of every call (the
 policy's prices times its tokens per call, the same cost the budget uses) is added to a counter
@@ -33,7 +35,6 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Sequence
 from typing import Any
 
 from routellm_core.errors import ConfigError, SpendCapError, install_hint
