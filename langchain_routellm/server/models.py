@@ -89,6 +89,8 @@ class ServerSettings:
     fast_path: bool = True
     #: N models and named routes (``--config``), instead of ``strong``/``weak``
     config: ServeConfig | None = None
+    #: Redis URL: routes with a share keep it with one online controller shared by every process
+    online_redis: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         """Every number checked now, so a bad flag stops the server at start (one line)."""
@@ -335,8 +337,13 @@ class RoutedModels:
         threshold, fraction = spec.threshold, spec.strong_fraction
         if threshold is None and fraction is None:
             threshold, fraction = self.settings.threshold, self.settings.strong_fraction
+        online = None
+        if self.settings.online_redis is not None and fraction is not None and threshold is None:
+            key = f"routellm-serve:{spec.router}:share-{fraction:g}"  # one shared controller per route
+            online = {"redis_url": self.settings.online_redis, "key": key}
         try:
-            policy = RoutingPolicy(self.routers[spec.router], threshold=threshold, strong_fraction=fraction)
+            policy = RoutingPolicy(self.routers[spec.router], threshold=threshold, strong_fraction=fraction,
+                                   online=online)
         except RouteLLMError as exc:
             raise APIError(400, f"model {model_name!r}: {exc}", code="invalid_model_name") from None
         route = Route(model_name, policy, dict(self.upstreams), self.settings.fallback)

@@ -9,7 +9,9 @@ SIGTERM start it; ``BackgroundServer.stop()`` starts it from code.
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
+import sys
 import subprocess
 import threading
 import time
@@ -130,6 +132,20 @@ def uvicorn_server(
         **extra,
     )
     return RoutingUvicornServer(config)
+
+
+def log_access_to_stderr() -> None:
+    """The JSON access-log lines, one per line on stderr, unless logging is set up already."""
+    from langchain_routellm.server.observability import ACCESS_LOGGER
+
+    logger = logging.getLogger(ACCESS_LOGGER)
+    if logger.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
 
 
 def serve(app: Starlette, host: str, port: int, **kwargs: Any) -> None:

@@ -28,6 +28,7 @@ whose scoring runs in worker threads).
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 from collections.abc import Sequence
@@ -38,6 +39,7 @@ import numpy as np
 from routellm_core.errors import ConfigError
 from routellm_core.routing.calibration import NEVER, tradeoff_choice
 from routellm_core.routing.decision import tier_of
+from routellm_core.routing.shared_online import SharedState, check_redis_settings
 from routellm_core.utils.validation import finite_number
 
 #: default step, in units of the score spread per call
@@ -46,18 +48,26 @@ DEFAULT_STEP = 0.1
 DEFAULT_HALFLIFE = 1000.0
 
 
-def online_settings(online: Any) -> dict[str, float] | None:
+#: the keys of ``online={...}``: the controller's, then the shared controller's (``shared_online``)
+ONLINE_KEYS = ("step", "halflife", "redis_url", "key", "daily_spend_cap", "redis_timeout")
+
+
+def online_settings(online: Any) -> dict[str, Any] | None:
     """``online=`` of a policy as controller settings: False/None (off), True (defaults) or a
-    mapping with ``step`` and/or ``halflife``."""
+    mapping with ``step`` and/or ``halflife``, and ``redis_url`` + ``key`` (+ ``daily_spend_cap``
+    in USD per UTC day, ``redis_timeout`` in seconds) for one state shared by every process
+    through Redis (``routing.shared_online``)."""
     if online is None or online is False:
         return None
     if online is True:
         return {"step": DEFAULT_STEP, "halflife": DEFAULT_HALFLIFE}
     if isinstance(online, dict):
-        unknown = sorted(set(online) - {"step", "halflife"})
+        unknown = sorted(set(online) - set(ONLINE_KEYS))
         if unknown:
-            raise ConfigError(f"online settings take 'step' and 'halflife', not {unknown}.")
+            raise ConfigError(f"online settings take 'step' and 'halflife' (and, for one controller shared through "
+                              f"Redis, {', '.join(repr(k) for k in ONLINE_KEYS[2:])}), not {unknown}.")
         return {
+            **check_redis_settings(online),
             "step": finite_number("online step", online.get("step", DEFAULT_STEP), minimum=0.0, min_exclusive=True,
                                   hint="The step is in units of the score spread per call, e.g. 0.1."),
             "halflife": finite_number("online halflife", online.get("halflife", DEFAULT_HALFLIFE), minimum=1.0,
@@ -80,8 +90,11 @@ class _Controller:
 
     def __init__(self, names: Sequence[str], targets: Sequence[float], *, spread: float, center: float,
                  step: float = DEFAULT_STEP, halflife: float = DEFAULT_HALFLIFE,
-                 costs: Sequence[float] | None = None) -> None:
+                 costs: Sequence[float] | None = None, **shared: Any) -> None:
         self.names = tuple(names)
+        #: the state in Redis (``redis_url``, ``key``, ... of ``shared_online``), or None: per process
+        self.shared: SharedState | None = None
+        self._shared_settings = shared
         self.step = float(step)
         self._lock = threading.Lock()
         self._keep = 0.5 ** (1.0 / float(halflife))
@@ -150,6 +163,8 @@ class TierController(_Controller):
         for s in shares[:-1]:
             total += float(s)
             self._above.append(min(1.0, total))
+        if self._shared_settings:
+            self.shared = SharedState(self, tiers=True, **self._shared_settings)
 
     @property
     def thresholds(self) -> tuple[float, ...]:
@@ -158,7 +173,10 @@ class TierController(_Controller):
 
     def route(self, score: float) -> tuple[int, tuple[float, ...], dict[str, float]]:
         """(tier, the thresholds it was decided with, realised shares) for one call's score; then
-        the thresholds move toward the target shares."""
+        the thresholds move toward the target shares. Shared (``self.shared``): on the state in
+        Redis, or on this one if Redis fails."""
+        if self.shared is not None and (found := self.shared.route(repr(float(score)))) is not None:
+            return found
         with self._lock:
             t = self._t
             used = tuple(t)
@@ -193,6 +211,8 @@ class TradeoffController(_Controller):
         gaps = sorted({round(c, 12) for c in self._c})
         diffs = [b - a for a, b in zip(gaps, gaps[1:]) if b > a]
         self._gap = min(1.0, max(sum(diffs) / len(diffs), 0.05)) if diffs else 1.0
+        if self._shared_settings:
+            self.shared = SharedState(self, tiers=False, **self._shared_settings)
 
     @property
     def tradeoff(self) -> float:
@@ -208,6 +228,11 @@ class TradeoffController(_Controller):
         """(chosen index, the ``lam`` it was chosen with, realised shares) for one call's
         predicted qualities; then ``lam`` and the offsets move toward their targets."""
         q = [float(x) for x in quality]
+        if self.shared is not None:
+            mean_q = sum(q) / len(q)
+            found = self.shared.route(json.dumps(q), repr(math.sqrt(sum((x - mean_q) ** 2 for x in q) / len(q))))
+            if found is not None:
+                return found[0], found[1][0], found[2]
         with self._lock:
             lam, b, c = self._lam, self._b, self._c
             index = int(tradeoff_choice(np.asarray(q), np.asarray(c), lam, np.asarray(b)))

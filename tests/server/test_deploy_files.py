@@ -104,7 +104,7 @@ def test_kubernetes_example_probes_health_and_takes_keys_from_a_secret():
     yaml = pytest.importorskip("yaml")
     text = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
     docs = [d for block in re.findall(r"```yaml\n(.*?)```", text, re.S) for d in yaml.safe_load_all(block)]
-    (deployment,) = [d for d in docs if d["kind"] == "Deployment"]
+    (deployment,) = [d for d in docs if d.get("kind") == "Deployment" and d["metadata"]["name"] == "routellm"]
     spec = deployment["spec"]["template"]["spec"]
     (container,) = spec["containers"]
     assert deployment["spec"]["replicas"] > 1
@@ -121,3 +121,21 @@ def test_kubernetes_example_probes_health_and_takes_keys_from_a_secret():
     args = build_parser().parse_args(container["args"][1:])
     assert args.host == "0.0.0.0" and args.port == defaults.PORT
     assert "docker build -t routellm-serve ." in text
+
+
+def test_kubernetes_redis_option_and_workers_parse():
+    """The Redis Deployment and Service of the shared online controller, and the server's args
+    with --workers and --online-redis pointing at that Service."""
+    yaml = pytest.importorskip("yaml")
+    from routellm_core.cli import build_parser
+
+    text = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    docs = [d for block in re.findall(r"```yaml\n(.*?)```", text, re.S) for d in yaml.safe_load_all(block)]
+    (redis,) = [d for d in docs if d.get("kind") == "Service" and d["metadata"]["name"] == "routellm-redis"]
+    port = redis["spec"]["ports"][0]["port"]
+    (fragment,) = [d for d in docs if "kind" not in d and "args" in d]
+    args = build_parser().parse_args(fragment["args"][1:])
+    assert args.online_redis == f"redis://routellm-redis:{port}/0" and args.workers == 2
+    (deployment,) = [d for d in docs if d.get("kind") == "Deployment" and d["metadata"]["name"] == "routellm"]
+    main = build_parser().parse_args(deployment["spec"]["template"]["spec"]["containers"][0]["args"][1:])
+    assert main.workers == 2
