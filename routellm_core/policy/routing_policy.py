@@ -270,7 +270,11 @@ class RoutingPolicy:
         return await asyncio.to_thread(self.decide_pending, items)
 
     def _inline(self, n: int) -> bool:
-        """Whether async callers score ``n`` prompts in the event loop (see ``adecide``)."""
+        """Whether async callers score ``n`` prompts in the event loop (see ``adecide``): never
+        when the online controller keeps its state in Redis (a network round trip a call)."""
+        online = self.rule.online
+        if online is not None and online.shared is not None and online.shared.blocking:
+            return False
         return n <= INLINE_PROMPTS and self.router.scores_inline()
 
     def __repr__(self) -> str:

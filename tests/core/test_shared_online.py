@@ -106,6 +106,31 @@ def test_a_copied_policy_shares_the_same_state(redis_url):
     assert sum(twin.online.shared.global_counts().values()) == 2
 
 
+def test_async_callers_decide_off_the_event_loop_when_the_state_is_in_redis(redis_url, monkeypatch):
+    import asyncio
+    import threading
+
+    from routellm_core import load_router
+
+    router = load_router("default")
+    router.score("warm up")  # its embedder built: it now scores inline (Router.scores_inline)
+    local = RoutingPolicy(router, strong_fraction=0.3, online=True)
+    shared = RoutingPolicy(router, strong_fraction=0.3, online=_online(redis_url, "off-loop"))
+    threads: dict[str, str] = {}
+    for name, policy in (("local", local), ("shared", shared)):
+        decide = policy.decide
+
+        def spy(prompt, *, _decide=decide, _name=name):
+            threads[_name] = threading.current_thread().name
+            return _decide(prompt)
+
+        monkeypatch.setattr(policy, "decide", spy)
+        asyncio.run(policy.adecide("hi there"))
+    main = threading.main_thread().name
+    assert threads["local"] == main  # the bundled router scores in the loop: microseconds
+    assert threads["shared"] != main  # a Redis round trip a call: in a worker thread
+
+
 # ---------------------------------------------------------------- two processes
 _WORKER = textwrap.dedent("""
     import json, sys
