@@ -114,8 +114,8 @@ class _Controller:
         for j in range(len(recent)):
             recent[j] *= keep
         recent[index] += 1.0 - keep
-        if self._costs is not None:
-            self._spend = keep * self._spend + (1.0 - keep) * self._costs[index]  # type: ignore[operator]
+        if self._costs is not None and self._spend is not None:
+            self._spend = keep * self._spend + (1.0 - keep) * self._costs[index]
         self._spread = max(self._spread + (1.0 - keep) * (deviation - self._spread), 1e-6)
         return dict(zip(self.names, recent))
 
