@@ -129,6 +129,9 @@ def uvicorn_server(
         h11_max_incomplete_event_size=max_header_bytes,
         http=guarded_protocol(AutoHTTPProtocol, read_timeout, max_header_bytes),
         lifespan="off",
+        # the app reads no client address or scheme, so X-Forwarded-* headers are not parsed on
+        # every request (uvicorn's default parses them from 127.0.0.1)
+        proxy_headers=False,
         **extra,
     )
     return RoutingUvicornServer(config)
