@@ -28,6 +28,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -126,14 +127,32 @@ def simulate(label: str, policy: Any, stream: list[str], targets: dict[str, floa
     return out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def traffic_arguments(ap: argparse.ArgumentParser) -> None:
+    """The options of the drifting traffic (``traffic``)."""
     ap.add_argument("--data", default=None, help="the shared data folder (default: templated prompt pools)")
     ap.add_argument("--calls", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=0)
-    args = ap.parse_args()
 
-    from routellm_core import RoutingPolicy, load_router
+
+@dataclass
+class Traffic:
+    """The drifting traffic of one run: the chat and hard prompt pools (and where they come
+    from), the stream of prompts and which of them are hard, the generator that drew them (for
+    what a caller draws next), the bundled default router and its scores of every pooled prompt."""
+
+    chat: list[str]
+    hard: list[str]
+    what: str
+    stream: list[str]
+    is_hard: np.ndarray
+    rng: np.random.Generator
+    router: Any
+    lookup: Lookup
+
+
+def traffic(args: argparse.Namespace) -> Traffic:
+    """``args.calls`` prompts whose hard share drifts (``hard_share``), from ``pools(args.data)``."""
+    from routellm_core import load_router
 
     chat, hard, what = pools(args.data)
     rng = np.random.default_rng(args.seed)
@@ -141,7 +160,18 @@ def main() -> None:
     is_hard = rng.random(args.calls) < hard_share(t, args.calls)
     stream = [hard[rng.integers(len(hard))] if h else chat[rng.integers(len(chat))] for h in is_hard]
     router = load_router("default")
-    lookup = Lookup(router, chat + hard)
+    return Traffic(chat, hard, what, stream, is_hard, rng, router, Lookup(router, chat + hard))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    traffic_arguments(ap)
+    args = ap.parse_args()
+
+    from routellm_core import RoutingPolicy, load_router
+
+    drift = traffic(args)
+    chat, hard, what, stream, router, lookup = drift.chat, drift.hard, drift.what, drift.stream, drift.router, drift.lookup
     calibration = chat  # calibrated before the drift: chat traffic only
     print(f"{args.calls:,} calls from {what}; hard share 10% -> 60% (calls 0-60k), 80% (60k-85k), 30% after;")
     print(f"calibrated on the chat pool; figures after a {WARMUP:,}-call warm-up, per {WINDOW:,}-call window.\n")

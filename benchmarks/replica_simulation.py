@@ -41,7 +41,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from online_budget_simulation import BUDGET, MODELS, PRICES, WARMUP, WINDOW, Lookup, hard_share, pools  # noqa: E402
+from online_budget_simulation import BUDGET, MODELS, PRICES, WARMUP, WINDOW, Lookup, traffic, traffic_arguments  # noqa: E402
 
 LOAD = (0.50, 0.25, 0.15, 0.10)
 AFFINITY = {True: (0.60, 0.30, 0.05, 0.05), False: (0.40, 0.20, 0.25, 0.15)}  # hard, chat
@@ -90,22 +90,16 @@ def report(label: str, chosen: list[str], targets: dict[str, float], costs: dict
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", default=None, help="the shared data folder (default: templated prompt pools)")
-    ap.add_argument("--calls", type=int, default=100_000)
-    ap.add_argument("--seed", type=int, default=0)
+    traffic_arguments(ap)
     ap.add_argument("--redis", default=None, metavar="URL",
                     help="also run 4 replicas sharing one controller in this Redis (online redis_url)")
     args = ap.parse_args()
 
     from routellm_core import RoutingPolicy, load_router
 
-    chat, hard, what = pools(args.data)
-    rng = np.random.default_rng(args.seed)
-    t = np.arange(args.calls)
-    is_hard = rng.random(args.calls) < hard_share(t, args.calls)
-    stream = [hard[rng.integers(len(hard))] if h else chat[rng.integers(len(chat))] for h in is_hard]
-    router = load_router("default")
-    lookup = Lookup(router, chat + hard)
+    drift = traffic(args)
+    chat, what, stream, router, lookup = drift.chat, drift.what, drift.stream, drift.router, drift.lookup
+    is_hard, rng = drift.is_hard, drift.rng
     calibrated = load_router("default")  # the two-model form reads the router's own calibration
     calibrated.calibrate(chat)
     print(f"{args.calls:,} calls from {what}; hard share 10% -> 60% (first 60%), 80%, 30% after 85%;")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 import random
 from pathlib import Path
 
@@ -66,3 +67,18 @@ def tiny_router() -> MatrixFactorizationRouter:
     from routellm_core import load_router
 
     return load_router(str(tiny_router_path()))  # type: ignore[return-value]
+
+
+def count_calls(monkeypatch: Any, targets: dict[str, tuple[Any, str]]) -> dict[str, int]:
+    """Count the calls of each ``owner.name`` in ``targets`` (``{key: (owner, name)}``) from now
+    on (``monkeypatch`` undoes the spies); returns the live ``{key: calls}`` dict."""
+    seen = {key: 0 for key in targets}
+    for key, (owner, name) in targets.items():
+        real = getattr(owner, name)
+
+        def wrapper(*args: Any, _real: Any = real, _key: str = key, **kwargs: Any) -> Any:
+            seen[_key] += 1
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, wrapper)
+    return seen

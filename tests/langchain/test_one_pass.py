@@ -13,7 +13,7 @@ from langchain_core.messages import HumanMessage
 from routellm_core.errors import ConfigError
 from routellm_core.routing.decision import RoutingDecision
 from routellm_core.policy.routing_policy import RoutingPolicy
-from tests.helpers import EASY_EXAMPLE, HARD_EXAMPLE
+from tests.helpers import EASY_EXAMPLE, HARD_EXAMPLE, count_calls
 from tests.langchain.models import STRONG_OPENAI, WEAK_OPENAI, routed
 from tests.provider_server import ProviderServer
 
@@ -22,21 +22,8 @@ from tests.provider_server import ProviderServer
 def counts(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
     """Calls of the core decision (``RoutingPolicy.decide``, ``decide_batch``) and of the
     metadata build (``RoutingDecision.to_dict``, which every routing dict starts from)."""
-    seen = {"decide": 0, "decide_batch": 0, "metadata": 0}
-
-    def spy(owner: Any, name: str, key: str) -> None:
-        real = getattr(owner, name)
-
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            seen[key] += 1
-            return real(*args, **kwargs)
-
-        monkeypatch.setattr(owner, name, wrapper)
-
-    spy(RoutingPolicy, "decide", "decide")
-    spy(RoutingPolicy, "decide_batch", "decide_batch")
-    spy(RoutingDecision, "to_dict", "metadata")
-    yield seen
+    yield count_calls(monkeypatch, {"decide": (RoutingPolicy, "decide"), "decide_batch": (RoutingPolicy, "decide_batch"),
+                                    "metadata": (RoutingDecision, "to_dict")})
 
 
 def _calls(llm: Any) -> dict[str, Any]:

@@ -11,26 +11,13 @@ from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from routellm_core.routing.decision import RoutingDecision
 from routellm_core.policy.routing_policy import RoutingPolicy
-from tests.helpers import HARD_EXAMPLE
+from tests.helpers import HARD_EXAMPLE, count_calls
 
 
 @pytest.fixture
 def counts(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
     """Calls of the core decision and of the metadata build (``RoutingDecision.to_dict``)."""
-    seen = {"decide": 0, "metadata": 0}
-
-    def spy(owner: Any, name: str, key: str) -> None:
-        real = getattr(owner, name)
-
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            seen[key] += 1
-            return real(*args, **kwargs)
-
-        monkeypatch.setattr(owner, name, wrapper)
-
-    spy(RoutingPolicy, "decide", "decide")
-    spy(RoutingDecision, "to_dict", "metadata")
-    yield seen
+    yield count_calls(monkeypatch, {"decide": (RoutingPolicy, "decide"), "metadata": (RoutingDecision, "to_dict")})
 
 
 def _messages() -> list[ChatMessage]:

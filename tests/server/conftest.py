@@ -61,6 +61,21 @@ def client(base_url: str, api_key: str = "unused", **kwargs: Any) -> Any:
     return OpenAI(base_url=base_url, api_key=api_key, max_retries=0, **kwargs)
 
 
+def user(text: str) -> list[dict[str, str]]:
+    """One user message, as a client sends it."""
+    return [{"role": "user", "content": text}]
+
+
+def routing_and_text(raw: Any, stream: bool) -> tuple[dict[str, Any], str]:
+    """The ``routing`` field and the answer's text of a raw ``chat.completions`` response
+    (``with_raw_response``), streamed (routing on the first chunk) or not."""
+    if stream:
+        chunks = list(raw.parse())
+        return chunks[0].model_extra["routing"], "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    completion = raw.parse()
+    return completion.model_extra["routing"], completion.choices[0].message.content
+
+
 @pytest.fixture(scope="session")
 def routing_server() -> Iterator[Any]:
     """One routing server for the tests that need no special settings."""

@@ -16,7 +16,7 @@ import pytest
 
 from routellm_core.errors import ConfigError
 from tests.helpers import EASY_EXAMPLE, HARD_EXAMPLE
-from tests.server.conftest import client, upstream_env
+from tests.server.conftest import client, routing_and_text, upstream_env, user
 
 pytest.importorskip("yaml")
 from langchain_routellm.server.config import parse_config  # noqa: E402
@@ -46,10 +46,6 @@ routes:
 PROMPTS = [HARD_EXAMPLE, EASY_EXAMPLE, "hi there", "Write a proof that there are infinitely many primes.",
            "What is 2 + 2?", "Summarise the plot of Hamlet in one line.", "Translate 'good morning' to French.",
            "Derive the closed form of the Fibonacci numbers and prove it by induction."]
-
-
-def user(text: str) -> list[dict[str, str]]:
-    return [{"role": "user", "content": text}]
 
 
 @pytest.fixture(scope="module")
@@ -92,13 +88,7 @@ def test_headers_name_the_model_chosen_among_n(config_server, provider_server, r
     )
     assert raw.headers["x-routellm-decision"] == label and raw.headers["x-routellm-model"] == label
     assert raw.headers["x-routellm-model-name"] == upstream
-    if stream:
-        chunks = list(raw.parse())
-        routing = chunks[0].model_extra["routing"]
-        text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
-    else:
-        completion = raw.parse()
-        routing, text = completion.model_extra["routing"], completion.choices[0].message.content
+    routing, text = routing_and_text(raw, stream)
     assert routing["model"] == label and routing["model_name"] == upstream and routing["tier"] is not None
     assert text.startswith(f"[{upstream}]")
     assert provider_server.models_called() == [upstream]

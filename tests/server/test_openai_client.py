@@ -14,7 +14,7 @@ import openai
 import pytest
 
 from tests.helpers import EASY_EXAMPLE, HARD_EXAMPLE
-from tests.server.conftest import ROUTED, STRONG, WEAK, client, make_server
+from tests.server.conftest import ROUTED, STRONG, WEAK, client, make_server, routing_and_text, user
 
 WEATHER_TOOL = {
     "type": "function",
@@ -37,10 +37,6 @@ PERSON_FORMAT = {
         },
     },
 }
-
-
-def user(text: str) -> list[dict[str, str]]:
-    return [{"role": "user", "content": text}]
 
 
 @pytest.fixture(scope="module", params=[True, False], ids=["fast", "langchain"])
@@ -224,13 +220,7 @@ def test_fallback_answers_with_the_other_upstream(server_factory, provider_serve
     )
     assert raw.headers["x-routellm-fallback"] == "true"
     assert raw.headers["x-routellm-decision"] == "strong" and raw.headers["x-routellm-model"] == "weak"
-    if stream:
-        chunks = list(raw.parse())
-        routing = chunks[0].model_extra["routing"]
-        text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
-    else:
-        completion = raw.parse()
-        routing, text = completion.model_extra["routing"], completion.choices[0].message.content
+    routing, text = routing_and_text(raw, stream)
     assert text.startswith(f"[{WEAK}]")
     assert (
         routing["fallback"] is True
