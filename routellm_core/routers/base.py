@@ -33,7 +33,7 @@ from routellm_core.routing.calibration import (
     score_quantiles,
     threshold_at,
 )
-from routellm_core.routing.decision import RoutingDecision, check_unit_interval, decide, resolve_threshold
+from routellm_core.routing.decision import RoutingDecision, check_unit_interval, decision_at, resolve_threshold
 from routellm_core.routing.prompts import as_prompt_batch, as_prompt_list
 from routellm_core.routing.candidates import estimate_tokens
 from routellm_core.utils.arguments import check_keywords
@@ -295,8 +295,8 @@ class Router(metaclass=_StrictKeywords):
         t = resolve_threshold(self, threshold, strong_fraction)
         scores = self.score(prompts)
         if isinstance(scores, float):
-            return decide(scores, t, self.name)
-        return [decide(float(s), t, self.name) for s in scores]
+            return decision_at(scores, t, self.name)
+        return [decision_at(float(s), t, self.name) for s in scores]
 
     # ------------------------------------------------------------------ calibration
     def calibrate(

@@ -109,7 +109,7 @@ class RoutingDecision:
                    router=str(data["router"]), **extra)
 
 
-def decide(score: float, threshold: float, router: str) -> RoutingDecision:
+def decision_at(score: float, threshold: float, router: str) -> RoutingDecision:
     """The routing rule: strong iff ``score >= threshold``."""
     model: PairLabel = STRONG if score >= threshold else WEAK
     return RoutingDecision(model=model, score=float(score), threshold=float(threshold), router=router)
@@ -117,7 +117,7 @@ def decide(score: float, threshold: float, router: str) -> RoutingDecision:
 
 def tier_of(score: float, thresholds: Sequence[float]) -> int:
     """The tier (0 = strongest) of ``score``: how many of the non-increasing ``thresholds`` lie
-    above it; with one threshold, 0 iff ``score >= threshold`` (``decide``'s rule)."""
+    above it; with one threshold, 0 iff ``score >= threshold`` (``decision_at``'s rule)."""
     tier = 0
     for t in thresholds:
         if score < t:

@@ -3,13 +3,13 @@ import pytest
 
 from routellm_core import ConfigError, InvalidPromptError, RoutingDecision, RoutingPolicy, load_router
 from routellm_core.routing.calibration import score_quantiles, threshold_for_budget, threshold_from_quantiles
-from routellm_core.routing.decision import decide
+from routellm_core.routing.decision import decision_at
 
 
 def test_decide_rule_is_score_at_or_above_threshold():
-    assert decide(0.4, 0.4, "r").model == "strong"
-    assert decide(0.39, 0.4, "r").model == "weak"
-    d = decide(0.7, 0.5, "mf")
+    assert decision_at(0.4, 0.4, "r").model == "strong"
+    assert decision_at(0.39, 0.4, "r").model == "weak"
+    d = decision_at(0.7, 0.5, "mf")
     assert d == RoutingDecision(model="strong", score=0.7, threshold=0.5, router="mf")
     assert d.to_dict() == {"model": "strong", "score": 0.7, "threshold": 0.5, "router": "mf"}
 

@@ -21,7 +21,7 @@ from routellm_core.routing.calibration import (
     tradeoff_for_budget,
 )
 from routellm_core.routing.candidates import Candidates, estimate_tokens
-from routellm_core.routing.decision import decide, tier_of, tiers_of
+from routellm_core.routing.decision import decision_at, tier_of, tiers_of
 from routellm_core.routing.fallback import Attempts
 from routellm_core.routing.metadata import answering_model, decision_from_metadata, routing_metadata
 from tests.helpers import EASY_EXAMPLE, EASY_PROMPTS, HARD_EXAMPLE, HARD_PROMPTS, tiny_router
@@ -87,7 +87,7 @@ def test_thresholds_from_shares_on_known_quantiles() -> None:
 
 def test_the_tier_rule_is_the_two_model_rule_with_one_threshold() -> None:
     for score in (0.0, 0.3, 0.5, 0.50001, 1.0):
-        assert (tier_of(score, [0.5]) == 0) == decide(score, 0.5, "r").is_strong
+        assert (tier_of(score, [0.5]) == 0) == decision_at(score, 0.5, "r").is_strong
     t = (0.9, 0.6)
     scores = np.array([0.95, 0.9, 0.7, 0.6, 0.59, 0.0])
     assert [tier_of(s, t) for s in scores] == [0, 0, 1, 1, 2, 2] == tiers_of(scores, t).tolist()
@@ -109,7 +109,7 @@ def test_tradeoff_rule_budget_and_shares_on_a_quality_sample() -> None:
 
 # ---------------------------------------------------------------------------- decisions, metadata
 def test_two_model_decisions_keep_their_four_fields() -> None:
-    d = decide(0.7, 0.5, "mf")
+    d = decision_at(0.7, 0.5, "mf")
     assert d.to_dict() == {"model": "strong", "score": 0.7, "threshold": 0.5, "router": "mf"}
     assert RoutingDecision.from_dict(routing_metadata(d, "gpt-4o")) == d
 
