@@ -13,7 +13,7 @@ from routellm_core.policy.quality import QualityRule
 from routellm_core.policy.rule import FixedTiers, Rule
 from routellm_core.policy.tiers import PairRule, TierRule
 from routellm_core.routing.candidates import Candidates
-from routellm_core.routing.decision import decide, tier_of
+from routellm_core.routing.decision import decision_at, tier_of
 from routellm_core.routing.online import TierController
 from tests.helpers import EASY_PROMPTS, HARD_PROMPTS, tiny_router
 
@@ -49,7 +49,7 @@ def test_the_pair_is_the_two_tier_case_of_the_tier_rule(router) -> None:
     two_tiers = TierRule(Candidates.build(["strong", "weak"]), (0.5,))
     for prompt, pair, tier in zip(PROMPTS, policy.decide_batch(PROMPTS), two_tiers.decide(router, PROMPTS)):
         assert pair.model == tier.model == ("strong", "weak")[tier_of(pair.score, (0.5,))]
-        assert pair == decide(pair.score, 0.5, router.name)  # the four fields of the two-model form
+        assert pair == decision_at(pair.score, 0.5, router.name)  # the four fields of the two-model form
         assert tier.tier is not None and pair.tier is None
     assert {d.model for d in policy.decide_batch(PROMPTS)} == {"strong", "weak"}
 
@@ -81,7 +81,7 @@ def test_the_pair_threshold_can_be_set_and_n_model_rules_refuse_the_pair_options
 
 
 def test_decision_confidence_is_the_scaled_margin_past_the_threshold() -> None:
-    assert decide(0.8, 0.6, "r").confidence == pytest.approx(0.5)  # strong: (0.8 - 0.6) / 0.4
-    assert decide(0.3, 0.6, "r").confidence == pytest.approx(0.5)  # weak: (0.6 - 0.3) / 0.6
-    assert decide(0.6, 0.6, "r").confidence == 0.0 and decide(1.0, 1.0, "r").confidence == 1.0
-    assert decide(0.0, 0.0, "r").confidence == 0.0 and decide(0.5, 0.0, "r").is_strong
+    assert decision_at(0.8, 0.6, "r").confidence == pytest.approx(0.5)  # strong: (0.8 - 0.6) / 0.4
+    assert decision_at(0.3, 0.6, "r").confidence == pytest.approx(0.5)  # weak: (0.6 - 0.3) / 0.6
+    assert decision_at(0.6, 0.6, "r").confidence == 0.0 and decision_at(1.0, 1.0, "r").confidence == 1.0
+    assert decision_at(0.0, 0.0, "r").confidence == 0.0 and decision_at(0.5, 0.0, "r").is_strong
