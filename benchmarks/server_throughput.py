@@ -11,6 +11,7 @@ worker). Per target:
 
 * ``sequential``: ``wrk -t1 -c1`` (one request at a time): p50 latency; added = target - direct;
 * ``concurrent``: ``wrk -t2 -c50``: requests per second and p50 latency;
+* ``routellm fast path, no log``: the fast path with ``--no-access-log`` (no JSON access-log line);
 * ``CPU ms/req``: the server process's CPU time (user + system, psutil) over both runs, per
   request: what one request costs whatever else the machine runs (1000 / it is the rate one free
   core would serve).
@@ -223,7 +224,8 @@ def main() -> None:
              "--log-level", "warning"]
     targets: dict[str, tuple[str, str, list[str] | None]] = {"direct upstream": (up, "fake-weak", None)}
     ports = {}
-    for name, extra in (("routellm fast path", []), ("routellm LangChain path", ["--no-fast-path"])):
+    for name, extra in (("routellm fast path", []), ("routellm fast path, no log", ["--no-access-log"]),
+                        ("routellm LangChain path", ["--no-fast-path"])):
         ports[name] = free_port()
         targets[name] = (f"http://127.0.0.1:{ports[name]}/v1", "router-default",
                          [*serve, *extra, "--port", str(ports[name])])
@@ -267,14 +269,14 @@ def main() -> None:
 
     print(f"routellm serve throughput, zero-latency upstream, wrk, {args.seconds:g} s a run, one worker, "
           f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
-    print(f"{'target':<26} {'seq p50 ms':>10} {'added ms':>9} {'req/s @' + str(args.connections):>10} "
+    print(f"{'target':<28} {'seq p50 ms':>10} {'added ms':>9} {'req/s @' + str(args.connections):>10} "
           f"{'p50 ms':>8} {'CPU ms/req':>10} {'errors':>7}")
     direct = results["direct upstream"]["sequential"]["p50"]
     for name, r in results.items():
         seq, con = r["sequential"], r["concurrent"]
         added = seq["p50"] - direct
         cpu_ms = r["cpu_ms"]["value"]
-        print(f"{name:<26} {seq['p50']:>10.2f} {added:>9.2f} {con['rps']:>10.0f} {con['p50']:>8.2f} "
+        print(f"{name:<28} {seq['p50']:>10.2f} {added:>9.2f} {con['rps']:>10.0f} {con['p50']:>8.2f} "
               f"{(f'{cpu_ms:.3f}' if cpu_ms else '-'):>10} {int(seq['errors'] + con['errors']):>7} "
               f"{con['socket_errors']}")
     fast = results["routellm fast path"]

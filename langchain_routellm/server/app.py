@@ -313,7 +313,7 @@ class RoutingServer:
         self.metrics = Metrics(lambda: self.in_flight) if prometheus_available() else None
         #: the fast path's pooled HTTP client (its session opens on first use)
         self.passthrough = Passthrough()
-        self.observer = Observer(self.metrics, log_prompts=settings.log_prompts)
+        self.observer = Observer(self.metrics, log_prompts=settings.log_prompts, access_log=settings.access_log)
 
     async def aclose(self) -> None:
         """Close the fast path's connections (after the server has shut down)."""

@@ -171,6 +171,11 @@ def register(subparsers: Any) -> None:
         help="put the last user message's text in each JSON access-log line (default: no prompt text "
         "is logged)",
     )
+    p.add_argument(
+        "--no-access-log", dest="access_log", action="store_false",
+        help="write no JSON access-log line (default: one per chat request on stderr; it costs about a "
+        "tenth of the fast path's CPU a request)",
+    )
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
                    help="uvicorn's log level (default: info)")
     p.set_defaults(func=run)
@@ -262,11 +267,13 @@ def run(args: argparse.Namespace) -> int:
         max_nesting=args.max_nesting,
         read_timeout=args.read_timeout,
         log_prompts=args.log_prompts,
+        access_log=args.access_log,
         online_redis=_check_redis_url(args.online_redis),
     )
     if args.workers != 1:
         return _run_workers(args, settings, connection)
-    log_access_to_stderr()
+    if settings.access_log:
+        log_access_to_stderr()
     app = create_app(settings)
     models = app.state.server.models
     upstreams = " ".join(f"{label}={u.name}{'' if u.wire is None else ' (fast path)'}"

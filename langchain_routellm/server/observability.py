@@ -149,9 +149,11 @@ class Observer:
     """Records finished requests into ``metrics`` (None: Prometheus not installed) and the access
     log; keeps the set of route labels bounded."""
 
-    def __init__(self, metrics: Metrics | None, *, log_prompts: bool = False) -> None:
+    def __init__(self, metrics: Metrics | None, *, log_prompts: bool = False, access_log: bool = True) -> None:
         self.metrics = metrics
         self.log_prompts = log_prompts
+        #: write the JSON access-log line (when the access logger is enabled for INFO)
+        self.access_log = access_log
         self._routes: set[str] = set()
         self._lock = threading.Lock()
         #: labelled children already made, by (metric, labels): ``labels()`` costs microseconds
@@ -208,7 +210,7 @@ class Observer:
                 spend = obs.spend
                 if spend is not None:
                     child(m.spend, name).inc(spend)
-        if access_log.isEnabledFor(logging.INFO):
+        if self.access_log and access_log.isEnabledFor(logging.INFO):
             line: dict[str, Any] = {
                 "ts": round(time.time(), 3),
                 "route": obs.route,

@@ -75,7 +75,8 @@ def _worker_main(
         line = str(exc) if isinstance(exc, RouteLLMError) else f"{type(exc).__name__}: {exc}"
         reports.put((index, os.getpid(), line))
         sys.exit(3)
-    log_access_to_stderr()
+    if app.state.server.settings.access_log:
+        log_access_to_stderr()
     host, port = sock.getsockname()[:2]
     server = uvicorn_server(app, host, port, read_timeout=app.state.server.settings.read_timeout, **serve_options)
     reports.put((index, os.getpid(), None))

@@ -184,6 +184,23 @@ def test_access_log_has_the_prompt_only_with_log_prompts(server_factory, provide
     assert line["prompt"] == EASY_EXAMPLE and line["decision"] == "weak"
 
 
+def test_no_access_log_writes_no_line_and_still_counts(server_factory, provider_server, access_lines):
+    srv = server_factory(access_log=False)
+    answer = client(srv.base_url).chat.completions.create(model=ROUTED, messages=user(HARD_EXAMPLE))
+    assert answer.model_extra["routing"]["model"] == "strong"
+    assert value(scrape(srv), "routellm_requests_total", route=ROUTED, status="200") == 1
+    time.sleep(0.2)
+    assert access_lines.messages == []
+
+
+def test_log_prompts_needs_the_access_log() -> None:
+    from langchain_routellm.server.models import ServerSettings
+    from routellm_core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="--no-access-log"):
+        ServerSettings(strong="openai:a", weak="openai:b", log_prompts=True, access_log=False)
+
+
 def test_access_log_line_of_a_refused_request(server_factory, provider_server, access_lines):
     srv = server_factory(fallback=True)
     provider_server.fail_model(STRONG, status=500)
