@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from routellm_core.cli.common import parse_key_values
 from routellm_core.cli.evaluate_multimodel import read_prices
 from routellm_core.data import read_golden
 from routellm_core.data.golden import golden_to_all_pair_battles
@@ -41,12 +42,9 @@ HERE = Path(__file__).resolve().parent
 
 
 def parse_spec(spec: str) -> tuple[str, dict]:
+    """``"name:key=value,key=value"`` -> (router name, options); values read as JSON, else text."""
     name, _, rest = spec.partition(":")
-    opts = {}
-    for kv in filter(None, rest.split(",")):
-        k, v = kv.split("=")
-        opts[k] = json.loads(v)
-    return name, opts
+    return name, parse_key_values([kv for kv in rest.split(",") if kv], "--routers", "quality_ridge:alpha=30")
 
 
 def headroom_share(data, quality: np.ndarray) -> tuple[float, float, float, float]:

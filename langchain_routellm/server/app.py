@@ -351,22 +351,25 @@ class RoutingServer:
 
     async def _read_body(self, request: Request) -> bytes:
         limit = self.settings.max_request_bytes
-        too_large = APIError(
-            413,
-            f"the request body is larger than this server's limit of {limit} bytes; "
-            "send less, or start the server with a larger --max-request-bytes.",
-            code="request_too_large",
-        )
+
+        def too_large() -> APIError:  # made only when needed: this runs on every request
+            return APIError(
+                413,
+                f"the request body is larger than this server's limit of {limit} bytes; "
+                "send less, or start the server with a larger --max-request-bytes.",
+                code="request_too_large",
+            )
+
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            raise too_large
+            raise too_large()
 
         async def read() -> bytes:
             parts, size = [], 0
             async for part in request.stream():
                 size += len(part)
                 if size > limit:
-                    raise too_large
+                    raise too_large()
                 parts.append(part)
             return b"".join(parts)
 
