@@ -5,7 +5,7 @@ answering at once, keep-alive on) runs in its own process, and two routing serve
 router, a ``pooled_ridge`` checkpoint, ``--strong-fraction 0.5``) in theirs:
 
 * ``routed``: ``routellm serve`` with ``openai:`` upstreams on that fake, i.e. the real thing, on
-  its fast path (the request forwarded over one pooled aiohttp session; see
+  its fast path (the request forwarded over pooled keep-alive connections; see
   ``benchmarks/server_throughput.py`` for the LangChain path and throughput);
 * ``routing layer``: the same app with in-process zero-latency LangChain chat models as upstreams
   (``benchmarks/langchain_overhead.py``), i.e. HTTP server + routing + the LangChain path alone.

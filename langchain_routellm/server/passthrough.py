@@ -1,10 +1,11 @@
 """The fast path: a request for an upstream that speaks the OpenAI wire format is forwarded as
-it came (its ``model`` swapped for the upstream's) over one pooled aiohttp session, and the
+it came (its ``model`` swapped for the upstream's) over pooled keep-alive connections
+(``upstream_http``), and the
 answer goes back as the upstream sent it, with the server's ``routing`` field added to the
 completion object (to the first chunk of a stream). No LangChain object is built.
 
 ``OpenAIWire`` is one such upstream (base URL, key, extra headers); ``Passthrough`` owns the
-session and opens calls. Errors are raised as exceptions that ``errors.to_api_error`` maps the
+connection pool and opens calls. Errors are raised as exceptions that ``errors.to_api_error`` maps the
 way it maps the SDKs' (``UpstreamHTTPError`` carries the upstream's status and message;
 ``UpstreamConnectionError`` a connection that failed or a stream that ended early), so both
 paths give a client the same error, and a fallback (``Attempts``) sees a failure before the
@@ -20,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+
+from langchain_routellm.server.upstream_http import Endpoint, HTTPClient, HTTPConnectionError
 
 #: retries of a call (like the openai SDK's default) when ``--max-retries`` is not given
 DEFAULT_RETRIES = 2
@@ -64,17 +67,11 @@ class OpenAIWire:
     url: str
     headers: dict[str, str] = field(repr=False)
     max_retries: int = DEFAULT_RETRIES
+    #: ``url`` and ``headers`` parsed once (ValueError for a URL that is not http(s))
+    endpoint: Endpoint = field(init=False, repr=False, compare=False)
 
-    @property
-    def target(self) -> Any:
-        """``url`` parsed once (a ``yarl.URL``: aiohttp parses a str on every call)."""
-        found = self.__dict__.get("_target")
-        if found is None:
-            import yarl
-
-            found = yarl.URL(self.url)
-            object.__setattr__(self, "_target", found)
-        return found
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "endpoint", Endpoint.parse(self.url, self.headers))
 
     @classmethod
     def from_chat_model(cls, chat: Any, max_retries: int | None) -> OpenAIWire | None:
@@ -117,49 +114,38 @@ def with_routing(obj: bytes, routing: bytes) -> bytes:
 
 
 class Passthrough:
-    """One pooled aiohttp session for every fast-path call of a server (made on first use, in
-    the server's event loop; ``aclose`` at shutdown)."""
+    """The pooled connections of every fast-path call of a server (made on first use, in the
+    server's event loop; ``aclose`` at shutdown)."""
 
     def __init__(self) -> None:
-        self._session: Any = None
+        self._pool: HTTPClient | None = None
 
-    def _client(self) -> Any:
-        if self._session is None or self._session.closed:
-            import aiohttp
-
-            connector = aiohttp.TCPConnector(limit=POOL_SIZE, limit_per_host=0, ttl_dns_cache=300)
-            self._session = aiohttp.ClientSession(
-                connector=connector,
-                cookie_jar=aiohttp.DummyCookieJar(),  # upstream cookies are never kept
-                timeout=aiohttp.ClientTimeout(total=None),
-                json_serialize=lambda o: orjson.dumps(o).decode(),
-                skip_auto_headers=("User-Agent",),
-            )
-        return self._session
+    def _client(self) -> HTTPClient:
+        if self._pool is None or self._pool.closed:
+            self._pool = HTTPClient(limit=POOL_SIZE)
+        return self._pool
 
     async def aclose(self) -> None:
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
+        if self._pool is not None:
+            await self._pool.aclose()
 
     async def _post(self, wire: OpenAIWire, body: bytes) -> Any:
         """The upstream's response (status < 400, body unread); retries like the SDK."""
-        import aiohttp
-
         attempt = 0
         while True:
             try:
-                response = await self._client().post(wire.target, data=body, headers=wire.headers)
-            except aiohttp.ClientError as exc:
+                response = await self._client().post(wire.endpoint, body)
+            except HTTPConnectionError as exc:
                 if attempt < wire.max_retries:
                     attempt += 1
                     await _backoff(attempt)
                     continue
-                raise UpstreamConnectionError(f"{type(exc).__name__}: {exc}") from exc
+                raise UpstreamConnectionError(str(exc)) from exc
             if response.status < 400:
                 return response
             try:
-                raw = await response.content.read(MAX_MESSAGE_CHARS * 8)
-            except aiohttp.ClientError:
+                raw = (await response.read(MAX_MESSAGE_CHARS * 8))[: MAX_MESSAGE_CHARS * 8]
+            except HTTPConnectionError:
                 raw = b""
             response.release()
             if response.status in RETRY_STATUSES and attempt < wire.max_retries:
@@ -170,13 +156,11 @@ class Passthrough:
 
     async def complete(self, wire: OpenAIWire, body: bytes) -> bytes:
         """The upstream's whole answer to a plain (not streamed) call."""
-        import aiohttp
-
         response = await self._post(wire, body)
         try:
-            raw = await response.content.read(MAX_ANSWER_BYTES + 1)
-        except aiohttp.ClientError as exc:
-            raise UpstreamConnectionError(f"the answer ended incomplete ({type(exc).__name__}: {exc})") from exc
+            raw = await response.read(MAX_ANSWER_BYTES)
+        except HTTPConnectionError as exc:
+            raise UpstreamConnectionError(f"the answer ended incomplete ({exc})") from exc
         finally:
             response.release()
         if len(raw) > MAX_ANSWER_BYTES:
@@ -186,12 +170,10 @@ class Passthrough:
     async def stream(self, wire: OpenAIWire, body: bytes) -> AsyncIterator[bytes]:
         """The upstream's server-sent events, whole events at a time (each ends ``\\n\\n``), up
         to and with ``data: [DONE]``; UpstreamConnectionError if the stream ends before it."""
-        import aiohttp
-
         response = await self._post(wire, body)
         buffer = b""
         try:
-            async for piece in response.content.iter_any():
+            async for piece in response.pieces():
                 buffer += piece.replace(b"\r\n", b"\n") if b"\r" in piece else piece
                 end = buffer.rfind(b"\n\n")
                 if end < 0:
@@ -202,8 +184,8 @@ class Passthrough:
                 yield events
                 if events.rstrip().endswith(_DONE):
                     return
-        except aiohttp.ClientError as exc:
-            raise UpstreamConnectionError(f"the stream ended incomplete ({type(exc).__name__}: {exc})") from exc
+        except HTTPConnectionError as exc:
+            raise UpstreamConnectionError(f"the stream ended incomplete ({exc})") from exc
         finally:
             response.release()
         raise UpstreamConnectionError("the stream ended incomplete (no data: [DONE] from the upstream)")

@@ -67,7 +67,7 @@ def _worker_main(
 ) -> None:
     """One worker: build the app, report, serve ``sock`` until SIGINT/SIGTERM."""
     from langchain_routellm.server.app import create_app
-    from langchain_routellm.server.runner import log_access_to_stderr, uvicorn_server
+    from langchain_routellm.server.runner import log_access_to_stderr, settle_heap, uvicorn_server
 
     try:
         app = create_app(ServerSettings(**settings))
@@ -79,6 +79,7 @@ def _worker_main(
         log_access_to_stderr()
     host, port = sock.getsockname()[:2]
     server = uvicorn_server(app, host, port, read_timeout=app.state.server.settings.read_timeout, **serve_options)
+    settle_heap()
     reports.put((index, os.getpid(), None))
     try:
         server.run(sockets=[sock])

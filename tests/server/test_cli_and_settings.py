@@ -156,3 +156,11 @@ def test_routellm_serve_runs_and_stops_gracefully_on_a_signal(provider_server, s
     access = [json.loads(line) for line in err.splitlines() if line.startswith("{")]  # the JSON access log
     assert [(line["route"], line["decision"], line["status"]) for line in access] == [(ROUTED, "strong", 200)]
     assert HARD_EXAMPLE not in out + err  # no prompt text without --log-prompts
+
+
+def test_settle_heap_freezes_start_objects_and_raises_the_young_threshold():
+    code = ("import gc; from langchain_routellm.server.runner import settle_heap, GC_YOUNG_THRESHOLD; "
+            "before = gc.get_threshold(); settle_heap(); after = gc.get_threshold(); "
+            "print(gc.get_freeze_count() > 1000, after[0] == GC_YOUNG_THRESHOLD > before[0], after[1:] == before[1:])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.split() == ["True", "True", "True"]
