@@ -138,7 +138,8 @@ class Passthrough:
             except HTTPConnectionError as exc:
                 if attempt < wire.max_retries:
                     attempt += 1
-                    await _backoff(attempt)
+                    if not exc.stale:  # a pooled connection closed while idle: a new one at once
+                        await _backoff(attempt)
                     continue
                 raise UpstreamConnectionError(str(exc)) from exc
             if response.status < 400:

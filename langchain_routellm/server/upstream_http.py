@@ -32,7 +32,10 @@ IDLE_SECONDS = 15.0
 
 class HTTPConnectionError(Exception):
     """The connection failed, or closed (or sent an answer that is not HTTP) before the answer
-    was whole."""
+    was whole. ``stale``: it was a pooled connection that failed before any byte of the answer
+    (most likely closed by the upstream while idle), so sending again at once is reasonable."""
+
+    stale = False
 
 
 @dataclass(frozen=True)
@@ -247,8 +250,8 @@ class _Connection(asyncio.Protocol):
         self._pool.request_done(self if reusable else None)
 
     def stale(self) -> bool:
-        """It failed before any byte of the answer, having carried a request before: a pooled
-        connection the upstream had closed (the request is sent again on a new one)."""
+        """It failed before any byte of the answer, having carried a request before: most likely
+        a pooled connection the upstream had closed."""
         return self.used and not self._received
 
     def close(self) -> None:
@@ -291,19 +294,17 @@ class HTTPClient:
 
     async def post(self, endpoint: Endpoint, body: bytes) -> Response:
         """Send ``body`` to ``endpoint``; the answer's head (HTTPConnectionError on a connection
-        that fails before it). A pooled connection that turns out closed before any answer byte
-        is replaced once at once, as browsers and HTTP libraries do."""
+        that fails before it, ``stale`` when a pooled one failed before any answer byte). Never
+        sends twice: retrying is the caller's choice."""
         await self._limit.acquire()
         connection: _Connection | None = None
         try:
             connection = await self._connection(endpoint)
             try:
                 return await connection.send(endpoint, body)
-            except HTTPConnectionError:
-                if not connection.stale():
-                    raise
-            connection = await self._connect(endpoint)  # the pooled one had been closed
-            return await connection.send(endpoint, body)
+            except HTTPConnectionError as exc:
+                exc.stale = connection.stale()
+                raise
         except BaseException:
             if connection is not None:
                 connection.close()

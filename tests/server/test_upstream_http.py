@@ -1,6 +1,6 @@
 """The fast path's HTTP client (``server/upstream_http.py``) against a scripted TCP server in this
-test (the network edge): keep-alive reuse, chunked and close-delimited answers, a pooled
-connection the upstream had closed, bounds on untrusted answers, flow control, cancellation."""
+test (the network edge): keep-alive reuse, chunked answers, a pooled connection the upstream had
+closed, bounds on untrusted answers, flow control, cancellation, TLS."""
 
 from __future__ import annotations
 
@@ -122,7 +122,7 @@ async def test_connection_close_answer_is_not_pooled():
     assert up.connections == 2
 
 
-async def test_pooled_connection_closed_by_the_upstream_is_replaced_once():
+async def test_pooled_connection_closed_by_the_upstream_is_stale_and_not_sent_again():
     async def handler(reader, writer, index):
         head, _ = await read_request(reader)
         if index == 1:  # answers once, then drops the next request unanswered (a keep-alive race)
@@ -136,6 +136,10 @@ async def test_pooled_connection_closed_by_the_upstream_is_replaced_once():
     async with Upstream(handler) as up:
         client = HTTPClient()
         assert await post_read(client, up.endpoint()) == (200, b"first")
+        with pytest.raises(HTTPConnectionError) as err:
+            await client.post(up.endpoint(), BODY)
+        assert err.value.stale  # the caller may send it again at once (Passthrough does, within its retries)
+        assert up.connections == 1
         assert await post_read(client, up.endpoint()) == (200, b"second")
         await client.aclose()
     assert up.connections == 2
@@ -147,8 +151,9 @@ async def test_new_connection_closed_without_an_answer_fails_and_is_not_sent_aga
 
     async with Upstream(handler) as up:
         client = HTTPClient()
-        with pytest.raises(HTTPConnectionError, match="closed the connection before the answer was whole"):
+        with pytest.raises(HTTPConnectionError, match="closed the connection before the answer was whole") as err:
             await client.post(up.endpoint(), BODY)
+        assert not err.value.stale
         await client.aclose()
     assert up.connections == 1
 
@@ -360,3 +365,27 @@ async def test_https_upstream_is_verified(tmp_path):
         await default.aclose()
     finally:
         server.close()
+
+
+@pytest.mark.parametrize("retries", [0, 1])
+async def test_passthrough_sends_again_on_a_stale_connection_only_within_its_retries(retries):
+    from langchain_routellm.server.passthrough import OpenAIWire, Passthrough, UpstreamConnectionError
+
+    async def handler(reader, writer, index):
+        await read_request(reader)
+        writer.write(answer(b'{"n":%d}' % index))
+        await writer.drain()
+        if index == 1:
+            await read_request(reader)  # the second request on this connection goes unanswered
+
+    async with Upstream(handler) as up:
+        passthrough = Passthrough()
+        wire = OpenAIWire(url=f"http://127.0.0.1:{up.endpoint().port}/v1/chat/completions", headers={},
+                          max_retries=retries)
+        assert await passthrough.complete(wire, BODY) == b'{"n":1}'
+        if retries:
+            assert await asyncio.wait_for(passthrough.complete(wire, BODY), 2) == b'{"n":2}'  # no back-off wait
+        else:
+            with pytest.raises(UpstreamConnectionError, match="closed the connection"):
+                await passthrough.complete(wire, BODY)
+        await passthrough.aclose()
