@@ -8,6 +8,7 @@ Needs the ``serve`` extra (Starlette, uvicorn, langchain). This package imports 
 - ``runner.serve(app, host, port)``: uvicorn in the foreground; ``runner.BackgroundServer``: in a
   thread, for notebooks and tests;
 - ``cli``: the ``routellm serve`` command; ``model_names``: the ``router-...`` names; ``config``:
-  the ``--config`` file; ``passthrough``: the fast path for OpenAI-wire upstreams (``upstream_http``: its pooled HTTP/1.1 client);
-  ``openai_format``: the wire format; ``errors``: OpenAI-style error bodies.
+  the ``--config`` file; ``passthrough``: the fast path for OpenAI-wire upstreams
+  (``upstream_http``: its pooled HTTP/1.1 client); ``openai_format``: the wire format;
+  ``errors``: OpenAI-style error bodies.
 """
