@@ -4,8 +4,9 @@
 It does what the fast path needs and no more: ``POST`` a body to a fixed URL (``http`` or
 ``https``, the system's or certifi's CA bundle), read the status and headers, then the body whole
 or piece by piece with flow control. No redirects, cookies, proxies or compression (it asks for
-``identity``). A general client (aiohttp, httpx) costs about a quarter of a fast-path request's
-CPU in request objects and tasks; this costs a few percent.
+``identity``). aiohttp's client took about a quarter of a fast-path request's CPU (request and
+response objects, a writer task per request); this one takes about a tenth, most of it the socket
+write itself (``py-spy``, ``benchmarks/server_throughput.py``'s load).
 
 Every answer is untrusted: the status line and headers are bounded (``MAX_HEADER_BYTES``), the
 body by the caller (``read(limit)``), and a stream stops reading from the socket while its
