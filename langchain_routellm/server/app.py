@@ -309,7 +309,7 @@ class RoutingServer:
             max_content_parts=settings.max_content_parts,
             max_nesting=settings.max_nesting,
         )
-        self.in_flight = 0
+        self._in_flight = 0
         #: set when the graceful-shutdown time is up: open streams end with an error event
         self.closing = False
         self._streams: set[asyncio.Queue[Any]] = set()
@@ -317,6 +317,17 @@ class RoutingServer:
         #: the fast path's pooled HTTP client (its session opens on first use)
         self.passthrough = Passthrough()
         self.observer = Observer(self.metrics, log_prompts=settings.log_prompts, access_log=settings.access_log)
+
+    @property
+    def in_flight(self) -> int:
+        """Chat requests being answered now (streams until they end)."""
+        return self._in_flight
+
+    @in_flight.setter
+    def in_flight(self, value: int) -> None:
+        self._in_flight = value
+        if self.metrics is not None and self.metrics.shared:
+            self.metrics.set_in_flight(value)
 
     async def aclose(self) -> None:
         """Close the fast path's connections (after the server has shut down)."""

@@ -12,6 +12,7 @@ Prompt text is never logged unless the operator asks (``--log-prompts``).
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -40,6 +41,15 @@ METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 access_log = logging.getLogger(ACCESS_LOGGER)
 
 
+#: the environment variables of prometheus-client's multiprocess mode (``--workers N`` sets the first)
+MULTIPROCESS_ENV = ("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir")
+
+
+def multiprocess_dir() -> str | None:
+    """The folder where the processes of ``--workers N`` share their metrics (None: one process)."""
+    return next((os.environ[name] for name in MULTIPROCESS_ENV if os.environ.get(name)), None)
+
+
 def prometheus_available() -> bool:
     try:
         import prometheus_client  # noqa: F401
@@ -50,11 +60,17 @@ def prometheus_available() -> bool:
 
 class Metrics:
     """The server's Prometheus metrics, in a registry of its own (several servers in one process
-    do not clash). ``in_flight`` is read from ``in_flight()`` at scrape time."""
+    do not clash). ``in_flight`` is read from ``in_flight()`` at scrape time.
+
+    Under ``--workers N`` (prometheus-client's multiprocess mode: ``multiprocess_dir()`` set before
+    the process started) every worker writes its values to files in that folder and a scrape of
+    any worker renders the sum over all of them; the in-flight gauge is then kept up to date with
+    ``set_in_flight`` (the live workers' sum)."""
 
     def __init__(self, in_flight: Any) -> None:
         from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+        self.shared = multiprocess_dir() is not None
         self.registry: CollectorRegistry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.requests = Counter(
@@ -90,13 +106,28 @@ class Metrics:
             "that answered, in seconds.",
             ["model"], registry=r, buckets=UPSTREAM_BUCKETS,
         )
-        gauge = Gauge("routellm_in_flight", "Chat completion requests being answered now.", registry=r)
-        gauge.set_function(in_flight)
+        gauge = Gauge("routellm_in_flight", "Chat completion requests being answered now.", registry=r,
+                      multiprocess_mode="livesum")
+        #: the gauge ``set_in_flight`` writes (multiprocess mode only; else it is read at scrape time)
+        self.in_flight_gauge = gauge if self.shared else None
+        if not self.shared:
+            gauge.set_function(in_flight)
+
+    def set_in_flight(self, value: int) -> None:
+        if self.in_flight_gauge is not None:
+            self.in_flight_gauge.set(value)
 
     def render(self) -> bytes:
-        from prometheus_client import generate_latest
+        """The text format: this process's metrics, or every worker's summed (multiprocess mode)."""
+        from prometheus_client import CollectorRegistry, generate_latest
 
-        return generate_latest(self.registry)
+        if not self.shared:
+            return generate_latest(self.registry)
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry)
 
 
 @dataclass

@@ -11,6 +11,9 @@ bad setting stops the command at start, as with one process. The parent then wai
 SIGTERM is passed on to every worker (each shuts down gracefully: open requests and streams
 get ``--graceful-timeout`` seconds), and a worker that dies is replaced. Online controllers are
 per worker (see docs/deploy.md; ``--online-redis`` shares one across workers and replicas).
+``/metrics`` sums over the workers: the parent gives them one folder (prometheus-client's
+multiprocess mode, ``PROMETHEUS_MULTIPROC_DIR``; a temporary one removed at the end unless the
+operator set it) where each writes its counts.
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import asdict
@@ -102,6 +107,8 @@ class WorkerPool:
         self._stop = threading.Event()
         self.processes: list[Any] = [None] * self.workers
         self._started_at = [0.0] * self.workers
+        #: the metrics folder this pool made (and removes at the end); None when the operator set one
+        self._metrics_dir: str | None = None
 
     @property
     def pids(self) -> list[int]:
@@ -139,9 +146,29 @@ class WorkerPool:
             waiting.discard(index)
         return None
 
+    def _share_metrics(self) -> None:
+        """Give the workers one metrics folder (they inherit the environment at spawn)."""
+        from langchain_routellm.server.observability import MULTIPROCESS_ENV, multiprocess_dir
+
+        if multiprocess_dir() is None:
+            self._metrics_dir = tempfile.mkdtemp(prefix="routellm-metrics-")
+            os.environ[MULTIPROCESS_ENV[0]] = self._metrics_dir
+
+    def _worker_gone(self, pid: int | None) -> None:
+        """Drop a dead worker's live gauges (its in-flight count) from the shared metrics."""
+        from langchain_routellm.server.observability import multiprocess_dir, prometheus_available
+
+        folder = multiprocess_dir()
+        if pid is None or folder is None or not prometheus_available():
+            return
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid, folder)
+
     def start(self) -> None:
         """Start every worker and wait until each has built its app; ConfigError (the worker's
         one-line error) if one cannot, after stopping the others."""
+        self._share_metrics()
         for index in range(self.workers):
             self._start(index)
         error = self._wait_ready(list(range(self.workers)))
@@ -165,6 +192,7 @@ class WorkerPool:
                     lived = time.monotonic() - self._started_at[index]
                     print(f"routellm serve: worker {process.pid} exited with {process.exitcode} after "
                           f"{lived:.0f} s; starting another", file=sys.stderr)
+                    self._worker_gone(process.pid)
                     if lived < MIN_LIFETIME:
                         print("routellm serve: it died at start; stopping", file=sys.stderr)
                         self.stop()
@@ -195,3 +223,10 @@ class WorkerPool:
                 process.kill()
                 process.join(5)
         self.sock.close()
+        if self._metrics_dir is not None:
+            from langchain_routellm.server.observability import MULTIPROCESS_ENV
+
+            shutil.rmtree(self._metrics_dir, ignore_errors=True)
+            if os.environ.get(MULTIPROCESS_ENV[0]) == self._metrics_dir:
+                del os.environ[MULTIPROCESS_ENV[0]]
+            self._metrics_dir = None

@@ -44,6 +44,24 @@ def _health_pid(port: int) -> int:
         return int(json.loads(response.read())["pid"])
 
 
+def _metrics(port: int) -> str:
+    """/metrics on a new connection (any worker)."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/metrics", headers={"connection": "close"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.read().decode()
+
+
+def _sample_sum(text: str, name: str, label: str) -> float:
+    """The sum of the samples ``name{...label...}`` in a Prometheus text page."""
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith(name + "{") or line.startswith(name + " "):
+            labels = line[len(name):line.rfind(" ")]
+            if label in labels:
+                total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
 @pytest.mark.timeout(180)
 def test_two_workers_share_the_port_answer_and_stop_together(provider_server, tmp_path):
     port = free_port()
@@ -79,6 +97,15 @@ def test_two_workers_share_the_port_answer_and_stop_together(provider_server, tm
             sides.add(routing["model"])
         assert sides == {"strong", "weak"}
         assert len(provider_server.requests) == len(prompts)
+        # /metrics on any worker counts every worker's requests (one shared metrics folder)
+        strong_calls = sum(r.model_extra["routing"]["model"] == "strong" for _, r in answers)
+        for _ in range(6):
+            text = _metrics(port)
+            assert _sample_sum(text, "routellm_requests_total", 'status="200"') == len(prompts)
+            assert _sample_sum(text, "routellm_decisions_total", 'model="strong"') == strong_calls
+            assert _sample_sum(text, "routellm_in_flight", "") == 0
+        metrics_dir = Path(psutil.Process(min(seen)).environ()["PROMETHEUS_MULTIPROC_DIR"])
+        assert any(metrics_dir.iterdir())
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(60)
@@ -89,6 +116,7 @@ def test_two_workers_share_the_port_answer_and_stop_together(provider_server, tm
     assert err.count("Shutting down") == 2  # each worker shut down gracefully
     for pid in seen:
         assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    assert not metrics_dir.exists()  # the pool's metrics folder is removed at the end
     access = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
     assert sorted(line["decision"] for line in access) == sorted(
         r.model_extra["routing"]["model"] for _, r in answers
