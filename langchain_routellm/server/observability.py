@@ -70,7 +70,10 @@ class Metrics:
     def __init__(self, in_flight: Any) -> None:
         from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-        self.shared = multiprocess_dir() is not None
+        from prometheus_client import values
+
+        # multiprocess mode is chosen when prometheus_client is first imported; both must agree
+        self.shared = multiprocess_dir() is not None and values.ValueClass is not values.MutexValue
         self.registry: CollectorRegistry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.requests = Counter(
