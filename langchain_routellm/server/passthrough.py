@@ -22,6 +22,8 @@ from typing import Any
 
 import orjson
 
+from routellm_core.errors import ConfigError
+
 from langchain_routellm.server.upstream_http import Endpoint, HTTPClient, HTTPConnectionError
 
 #: retries of a call (like the openai SDK's default) when ``--max-retries`` is not given
@@ -76,7 +78,8 @@ class OpenAIWire:
     @classmethod
     def from_chat_model(cls, chat: Any, max_retries: int | None) -> OpenAIWire | None:
         """The wire settings of a LangChain ``ChatOpenAI`` (its SDK client's base URL and key, as
-        the environment or its arguments set them); None for any other model."""
+        the environment or its arguments set them); None for any other model. ConfigError for a
+        base URL that is not ``http(s)://host/...`` or a header with a line break."""
         client = getattr(chat, "root_async_client", None)
         if type(chat).__name__ != "ChatOpenAI" or client is None:
             return None
@@ -86,7 +89,13 @@ class OpenAIWire:
             headers["openai-organization"] = str(chat.openai_organization)
         headers.update({str(k): str(v) for k, v in (getattr(chat, "default_headers", None) or {}).items()})
         retries = DEFAULT_RETRIES if max_retries is None else max_retries
-        return cls(url=f"{base}/chat/completions", headers=headers, max_retries=retries)
+        try:
+            return cls(url=f"{base}/chat/completions", headers=headers, max_retries=retries)
+        except ValueError as exc:
+            raise ConfigError(
+                f"upstream {getattr(chat, 'model_name', '?')!r}: {exc} (its base URL is {base!r}; give it with "
+                "the scheme, e.g. http://localhost:8000/v1)."
+            ) from None
 
 
 def _error_message(status: int, raw: bytes) -> str:

@@ -389,3 +389,17 @@ async def test_passthrough_sends_again_on_a_stale_connection_only_within_its_ret
             with pytest.raises(UpstreamConnectionError, match="closed the connection"):
                 await passthrough.complete(wire, BODY)
         await passthrough.aclose()
+
+
+def test_an_upstream_base_url_without_a_scheme_is_refused_at_start(monkeypatch):
+    from routellm_core.errors import ConfigError
+
+    from langchain_routellm.server.app import create_app
+    from langchain_routellm.server.models import ServerSettings
+    from tests.helpers import tiny_router_path
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("OPENAI_BASE_URL", "localhost:8000/v1")
+    with pytest.raises(ConfigError, match=r"upstream 'gpt-4o'.*is not http\(s\)://host/path.*http://localhost:8000/v1"):
+        create_app(ServerSettings(strong="openai:gpt-4o", weak="openai:gpt-4o-mini",
+                                  routers=[f"tiny={tiny_router_path()}"]))
