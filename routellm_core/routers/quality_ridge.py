@@ -17,9 +17,14 @@ one ridge problem is solved per model, over the prompts where that model has bat
 the prediction clipped to [0, 1]; ``score(p, strong=a, weak=b)`` is ``sigmoid(4 * (q_a - q_b))``
 (unclipped predictions), for use as a two-model router.
 
-Two options for prompts unlike the training families (issue 19; measured in docs/benchmarks.md,
-"Task families nobody trained on"), both off by default:
+Options for prompts unlike the training families (issue 19; measured in docs/benchmarks.md,
+"Task families nobody trained on"), all off by default:
 
+- ``embedding_rank`` (an integer k): the embedding block keeps only the prompts' coordinates on the
+  top k principal directions of the training prompts' embeddings (coarse kinds of prompt rather than
+  topics); the fitted coefficients still multiply the full embedding, so scoring costs the same.
+- ``text_weight`` (>= 0, default 1): scale of the word n-gram block; 0 switches it off (nothing is
+  stored for it).
 - ``shrink`` (in [0, 1]): keep only this share of each model's prompt-dependent part, i.e. pull every
   prediction toward the model's mean quality on the training prompts (0: that mean alone).
 - ``prices`` (USD per 1M tokens per model, or the path of a JSON file of them, read at ``fit``):
@@ -112,8 +117,9 @@ def dominance(models: list[str], mean: np.ndarray, prices: dict[str, Any]) -> di
 class QualityRidgeRouter(TfidfRidgeRouter):
     """Parameters: those of ``tfidf_ridge`` (``alpha``, ``ngrams``, ``n_features_log2``,
     ``min_df``, ``stats_weight``, ``embedding_weight``, ``max_iter``, ``tol``, ``embedder``),
-    ``shrink`` (in [0, 1], default 1: the share of each model's prompt-dependent part kept) and
-    ``prices`` (default None; ``{model: USD per 1M tokens or [input, output]}`` or a JSON file of
+    ``embedding_rank`` (None or k: the embedding's top k principal directions only),
+    ``text_weight`` (default 1; 0: no word n-grams), ``shrink`` (in [0, 1], default 1: the share of
+    each model's prompt-dependent part kept) and ``prices`` (default None; ``{model: USD per 1M tokens or [input, output]}`` or a JSON file of
     it: dominated models are never picked), see the module doc."""
 
     name: ClassVar[str] = "quality_ridge"
@@ -130,14 +136,17 @@ class QualityRidgeRouter(TfidfRidgeRouter):
     _lookup: tuple[array[float], array[int]] | None = None  # see _bucket_lookup
     _capped: list[tuple[int, list[int]]] | None = None  # dominated_by_ as column indices
 
-    def __init__(self, *, shrink: float = 1.0, prices: dict[str, Any] | str | None = None, **kwargs: Any) -> None:
+    def __init__(self, *, embedding_rank: int | None = None, text_weight: float = 1.0, shrink: float = 1.0,
+                 prices: dict[str, Any] | str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.set_params(shrink=shrink, prices=prices)
+        self.set_params(embedding_rank=embedding_rank, text_weight=text_weight, shrink=shrink, prices=prices)
 
     def _check_params(self, params: dict[str, Any]) -> dict[str, Any]:
         out = super()._check_params(params)
         if "shrink" in params and out["shrink"] is None:
             raise ConfigError("shrink must be a number in [0, 1] (1 = no shrinkage), got None.")
+        if "text_weight" in params and out["text_weight"] is None:
+            raise ConfigError("text_weight must be a number >= 0 (1 = as tfidf_ridge, 0 = no word n-grams), got None.")
         prices = out.get("prices")
         if isinstance(prices, Path):
             prices = str(prices)
@@ -168,26 +177,48 @@ class QualityRidgeRouter(TfidfRidgeRouter):
         if not prompts:
             raise ConfigError("every battle has weight 0; give some a positive weight.")
         X, D = self._fit_features(prompts)
+        if self.text_weight == 0:
+            self.idf_[:] = 0.0
+            X = type(X)(X.rows[:0], X.cols[:0], X.vals[:0], X.n, X.d)
+        elif self.text_weight != 1:
+            X = type(X)(X.rows, X.cols, X.vals * self.text_weight, X.n, X.d)
+        D, emb_mean = self._project_embedding(D)
         used = np.nonzero(self.idf_ != 0)[0]
-        text, stats, emb, icpt = [], [], [], []
+        text, stats, emb, icpt, means = [], [], [], [], []
         for m in range(len(models)):
             w = W[:, m]
             w = w / w[w > 0].mean() if np.any(w > 0) else w  # mean weight 1, so alpha keeps its meaning
             mu = float(np.average(Y[:, m], weights=w)) if w.sum() > 0 else 0.5
             coef = self._solve(X, D, (Y[:, m] - mu) * (w > 0), w) if w.sum() > 0 else np.zeros(X.d + D.shape[1])
             t, s, e = self._split_coef(coef * self.shrink, X.d)
-            text.append(t[used])
+            text.append(t[used] * np.float32(self.text_weight))
             stats.append(s)
             emb.append(e)
-            icpt.append(mu)
+            icpt.append(mu - float(emb_mean @ e) if emb_mean is not None else mu)
+            means.append(mu)
         if self.prices is not None:
             table = read_prices_file(self.prices) if isinstance(self.prices, str) else self.prices
-            dominated = dominance(list(models), np.asarray(icpt), table)
+            dominated = dominance(list(models), np.asarray(means), table)
         else:
             dominated = {}
         self.models_ = list(models)
         self._set_weights(used, np.stack(text, 1), np.stack(stats, 1), np.stack(emb, 1), np.asarray(icpt))
         self._set_dominance(dominated)
+
+    def _project_embedding(self, D: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """With ``embedding_rank`` k: the dense block with its embedding columns centred and
+        projected on their top k principal directions (still in embedding coordinates, so the
+        solved coefficients lie in that subspace and multiply the raw embedding), and the mean raw
+        embedding (its product with the coefficients moves into the intercept). Else (D, None)."""
+        k, start = self.embedding_rank, self.n_stats
+        if k is None or self.embedding_weight == 0 or k >= D.shape[1] - start:
+            return D, None
+        block = D[:, start:]
+        mean = block.mean(axis=0)
+        _, _, vt = np.linalg.svd(block - mean, full_matrices=False)
+        basis = vt[:k]
+        projected = (block - mean) @ basis.T @ basis
+        return np.hstack([D[:, :start], projected]), mean / self.embedding_weight
 
     def _set_dominance(self, dominated: dict[str, list[str]]) -> None:
         cols = {m: j for j, m in enumerate(self.models_ or [])}

@@ -113,6 +113,8 @@ PARAMETER_RULES: dict[str, Rule] = {
     "l2": Rule(minimum=0.0),
     "newton_steps": Rule(integer=True, minimum=1),
     "alpha": Rule(minimum=0.0, min_exclusive=True, hint="The ridge strength, e.g. 10."),
+    "embedding_rank": Rule(integer=True, minimum=1, hint="None = the whole embedding, e.g. 10 principal directions."),
+    "text_weight": Rule(minimum=0.0, hint="Scale of the word n-gram block: 1 = as tfidf_ridge, 0 = off."),
     "shrink": Rule(minimum=0.0, maximum=1.0,
                    hint="The share of each model's prompt-dependent part kept: 1 = all, 0 = its mean quality."),
     "ngrams": Rule(integer=True, minimum=1, maximum=3),

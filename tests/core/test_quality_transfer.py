@@ -14,7 +14,7 @@ from routellm_core.data import golden_to_all_pair_battles
 from routellm_core.data.golden import GoldenRow
 from routellm_core.errors import CheckpointError, ConfigError
 from routellm_core.routers.base import Router
-from routellm_core.routers.quality_ridge import DOMINANCE_MARGIN, QualityRidgeRouter, dominance
+from routellm_core.routers.quality_ridge import DOMINANCE_MARGIN, QualityRidgeRouter, dominance, mean_results
 from routellm_core.routing.calibration import tradeoff_choice
 
 MODELS = ["big", "pricey", "mid", "dud", "small"]
@@ -109,7 +109,42 @@ def test_prices_from_a_json_file(tmp_path) -> None:
     assert router.prices == str(path) and router.dominated_by_ == {"dud": ["mid", "small"], "pricey": ["big"]}
 
 
+def test_embedding_rank_keeps_the_top_principal_directions_and_text_weight_0_drops_words(tmp_path) -> None:
+    rows = _rows()
+    router = QualityRidgeRouter(embedding_rank=3, text_weight=0.0, stats_weight=0.0, embedding_weight=1.0,
+                                alpha=1.0).fit(golden_to_all_pair_battles(rows))
+    assert len(router.coef_text_) == 0 and not np.any(router.idf_)  # no word n-gram block at all
+    emb = router.embed(list(dict.fromkeys(r.prompt for r in rows))).astype(np.float64)
+    _, _, vt = np.linalg.svd(emb - emb.mean(axis=0), full_matrices=False)
+    coef = router.coef_embedding_.astype(np.float64)  # (dim, models)
+    outside = coef - vt[:3].T @ (vt[:3] @ coef)
+    assert np.abs(outside).max() < 1e-4 * max(np.abs(coef).max(), 1e-9)  # in the top-3 subspace
+    q = router.predicted_quality(PROBES)
+    big, small = router.known_models().index("big"), router.known_models().index("small")
+    assert q[0, big] - q[0, small] > q[1, big] - q[1, small] + 0.2  # maths vs small talk still told apart
+    loaded = Router.load(router.save(tmp_path / "q"))
+    assert loaded.embedding_rank == 3 and loaded.text_weight == 0.0
+    assert np.allclose(loaded.predicted_quality(PROBES), q, atol=1e-5)
+    # the features are centred, so over the training prompts the mean prediction is each model's mean result
+    prompts, models, Y, _ = mean_results(golden_to_all_pair_battles(rows))
+    assert np.allclose(router.predicted_quality(prompts).mean(axis=0), Y.mean(axis=0), atol=1e-4)
+    # dominance is judged on the mean results, not on the intercepts that absorbed the mean embedding
+    ranked = _fit(prices=PRICES, embedding_rank=2, embedding_weight=1.0)
+    assert ranked.dominated_by_ == {"dud": ["mid", "small"], "pricey": ["big"]}
+
+
+def test_text_weight_scales_the_word_block() -> None:
+    full, half = _fit(), _fit(text_weight=0.5)
+    assert np.array_equal(np.nonzero(full.idf_)[0], np.nonzero(half.idf_)[0])
+    q1, q5 = full.predicted_quality(PROBES), half.predicted_quality(PROBES)
+    assert q1.shape == q5.shape and not np.allclose(q1, q5)  # a weaker word block, fitted again
+
+
 @pytest.mark.parametrize("opts, match", [
+    ({"embedding_rank": 0}, "embedding_rank"),
+    ({"embedding_rank": 2.5}, "embedding_rank"),
+    ({"text_weight": -1}, "text_weight"),
+    ({"text_weight": None}, "text_weight must be a number"),
     ({"shrink": 1.5}, "shrink"),
     ({"shrink": -0.1}, "shrink"),
     ({"shrink": "a lot"}, "shrink"),
