@@ -40,7 +40,7 @@ def _rows(n: int = 60) -> list[GoldenRow]:
 
 
 def _fit(**opts) -> QualityRidgeRouter:
-    return QualityRidgeRouter(embedding_weight=0.0, alpha=1.0, n_features_log2=12, **opts).fit(
+    return QualityRidgeRouter(**{"embedding_weight": 0.0, "alpha": 1.0, "n_features_log2": 12, **opts}).fit(
         golden_to_all_pair_battles(_rows()))
 
 
