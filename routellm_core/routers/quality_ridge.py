@@ -75,7 +75,9 @@ def mean_results(battles: Any) -> tuple[list[str], list[str], np.ndarray, np.nda
 DOMINANCE_MARGIN = 1e-3
 #: largest price file ``prices`` may name (bytes)
 MAX_PRICES_BYTES = 1 << 20
-_PRICES_HINT = 'Give {model: USD per 1M tokens, or [input, output]}, e.g. {"big": [3, 15], "small": 0.2}, or a JSON file of it.'
+_PRICES_HINT = (
+    'Give {model: USD per 1M tokens, or [input, output]}, e.g. {"big": [3, 15], "small": 0.2}, or a JSON file of it.'
+)
 
 
 def read_prices_file(path: str) -> dict[str, Any]:
@@ -84,7 +86,9 @@ def read_prices_file(path: str) -> dict[str, Any]:
     try:
         size = p.stat().st_size
         if size > MAX_PRICES_BYTES:
-            raise ConfigError(f"prices file {p} is {size} bytes, more than {MAX_PRICES_BYTES}; give a small JSON object.")
+            raise ConfigError(
+                f"prices file {p} is {size} bytes, more than {MAX_PRICES_BYTES}; give a small JSON object."
+            )
         table = json.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"prices file not found: {p}; check the path.") from None
@@ -119,8 +123,9 @@ class QualityRidgeRouter(TfidfRidgeRouter):
     ``min_df``, ``stats_weight``, ``embedding_weight``, ``max_iter``, ``tol``, ``embedder``),
     ``embedding_rank`` (None or k: the embedding's top k principal directions only),
     ``text_weight`` (default 1; 0: no word n-grams), ``shrink`` (in [0, 1], default 1: the share of
-    each model's prompt-dependent part kept) and ``prices`` (default None; ``{model: USD per 1M tokens or [input, output]}`` or a JSON file of
-    it: dominated models are never picked), see the module doc."""
+    each model's prompt-dependent part kept) and ``prices`` (default None; ``{model: USD per 1M
+    tokens or [input, output]}`` or a JSON file of it: dominated models are never picked), see the
+    module doc."""
 
     name: ClassVar[str] = "quality_ridge"
     predicts_quality: ClassVar[bool] = True
@@ -357,6 +362,7 @@ def _checked_dominance(value: Any, models: list[str]) -> dict[str, list[str]]:
         if m not in known or not isinstance(ds, list) or not ds or any(
                 not isinstance(d, str) or d not in known or d == m or d in value for d in ds):
             raise CheckpointError(
-                f"{where}[{m!r}] must list other, non-dominated models of the checkpoint, got {ds!r}; re-save the checkpoint."
+                f"{where}[{m!r}] must list other, non-dominated models of the checkpoint, got {ds!r}; "
+                "re-save the checkpoint."
             )
     return {m: list(ds) for m, ds in value.items()}
