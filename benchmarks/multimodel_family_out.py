@@ -11,7 +11,8 @@ evaluation only, nothing trained here is shipped.
     .venv/bin/python benchmarks/multimodel_family_out.py --data ../shared/data [--routers quality_ridge ...] [--json out.json]
 
 A router spec is a registered router name with ``key=value`` options, e.g.
-``quality_ridge:alpha=30`` or ``quality_ridge:rank=2``.
+``quality_ridge:alpha=30`` or, the best figure so far (docs/benchmarks.md),
+``quality_ridge:prices=benchmarks/prices/llmrouter.json,embedding_rank=10,text_weight=0,stats_weight=0,embedding_weight=1,alpha=1``.
 """
 
 from __future__ import annotations

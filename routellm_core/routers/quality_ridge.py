@@ -16,17 +16,36 @@ embedding; weighted ridge by conjugate gradients, numpy only): the features are 
 one ridge problem is solved per model, over the prompts where that model has battles. Quality is
 the prediction clipped to [0, 1]; ``score(p, strong=a, weak=b)`` is ``sigmoid(4 * (q_a - q_b))``
 (unclipped predictions), for use as a two-model router.
+
+Options for prompts unlike the training families (issue 19; measured in docs/benchmarks.md,
+"Task families nobody trained on"), all off by default:
+
+- ``embedding_rank`` (an integer k): the embedding block keeps only the prompts' coordinates on the
+  top k principal directions of the training prompts' embeddings (coarse kinds of prompt rather than
+  topics); the fitted coefficients still multiply the full embedding, so scoring costs the same.
+- ``text_weight`` (>= 0, default 1): scale of the word n-gram block; 0 switches it off (nothing is
+  stored for it).
+- ``shrink`` (in [0, 1]): keep only this share of each model's prompt-dependent part, i.e. pull every
+  prediction toward the model's mean quality on the training prompts (0: that mean alone).
+- ``prices`` (USD per 1M tokens per model, or the path of a JSON file of them, read at ``fit``):
+  cost-aware. A model that another model *dominates* on the training prompts (costs no more, input
+  and output, and has a higher mean quality) is predicted ``DOMINANCE_MARGIN`` below the best of its
+  non-dominated dominators, so a quality policy never picks it: per-model differences learned from
+  text are too unreliable on a new family to pay as much for a model that is worse on average.
 """
 
 from __future__ import annotations
 
+import json
 from array import array
 from math import log, sqrt
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
 from routellm_core.errors import CheckpointError, ConfigError
+from routellm_core.routing.candidates import price_pair
 from routellm_core.routers.scoring import check_dim, model_index, sigmoid
 from routellm_core.routers.tfidf_ridge import TfidfRidgeRouter, bucket_counts
 
@@ -52,9 +71,61 @@ def mean_results(battles: Any) -> tuple[list[str], list[str], np.ndarray, np.nda
     return prompts, models, Y, W
 
 
+#: how far below the best model that dominates it a dominated model's quality is put (``prices``)
+DOMINANCE_MARGIN = 1e-3
+#: largest price file ``prices`` may name (bytes)
+MAX_PRICES_BYTES = 1 << 20
+_PRICES_HINT = (
+    'Give {model: USD per 1M tokens, or [input, output]}, e.g. {"big": [3, 15], "small": 0.2}, or a JSON file of it.'
+)
+
+
+def read_prices_file(path: str) -> dict[str, Any]:
+    """``{model: price}`` from a JSON file (keys starting with ``_`` are notes and skipped)."""
+    p = Path(path).expanduser()
+    try:
+        size = p.stat().st_size
+        if size > MAX_PRICES_BYTES:
+            raise ConfigError(
+                f"prices file {p} is {size} bytes, more than {MAX_PRICES_BYTES}; give a small JSON object."
+            )
+        table = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"prices file not found: {p}; check the path.") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"prices file {p} cannot be read as JSON ({exc}). {_PRICES_HINT}") from None
+    if not isinstance(table, dict):
+        raise ConfigError(f"prices file {p} holds a {type(table).__name__}, not an object. {_PRICES_HINT}")
+    return {k: v for k, v in table.items() if not k.startswith("_")}
+
+
+def dominance(models: list[str], mean: np.ndarray, prices: dict[str, Any]) -> dict[str, list[str]]:
+    """Each dominated model -> the non-dominated models that dominate it: ``d`` dominates ``m``
+    when ``d``'s input and output prices are both at most ``m``'s and its mean quality ``mean``
+    is higher. Every model needs a price."""
+    missing = [m for m in models if m not in prices]
+    if missing:
+        raise ConfigError(
+            f"prices has no price for the trained model(s) {missing[:5]}{' ...' if len(missing) > 5 else ''}; "
+            "give every model of the training battles a price, or leave prices out."
+        )
+    table = {m: price_pair(m, prices[m]) for m in models}
+    over = {
+        m: [d for j, d in enumerate(models) if d != m and table[d][0] <= table[m][0] and table[d][1] <= table[m][1]
+            and mean[j] > mean[i]]
+        for i, m in enumerate(models)
+    }
+    return {m: [d for d in ds if not over[d]] for m, ds in over.items() if ds}
+
+
 class QualityRidgeRouter(TfidfRidgeRouter):
     """Parameters: those of ``tfidf_ridge`` (``alpha``, ``ngrams``, ``n_features_log2``,
-    ``min_df``, ``stats_weight``, ``embedding_weight``, ``max_iter``, ``tol``, ``embedder``)."""
+    ``min_df``, ``stats_weight``, ``embedding_weight``, ``max_iter``, ``tol``, ``embedder``),
+    ``embedding_rank`` (None or k: the embedding's top k principal directions only),
+    ``text_weight`` (default 1; 0: no word n-grams), ``shrink`` (in [0, 1], default 1: the share of
+    each model's prompt-dependent part kept) and ``prices`` (default None; ``{model: USD per 1M
+    tokens or [input, output]}`` or a JSON file of it: dominated models are never picked), see the
+    module doc."""
 
     name: ClassVar[str] = "quality_ridge"
     predicts_quality: ClassVar[bool] = True
@@ -65,7 +136,39 @@ class QualityRidgeRouter(TfidfRidgeRouter):
     coef_stats_: np.ndarray | None = None  # [stats, models]
     coef_embedding_: np.ndarray | None = None  # [d, models]
     intercepts_: np.ndarray | None = None  # [models]
+    #: with ``prices``: dominated model -> the non-dominated models that dominate it
+    dominated_by_: dict[str, list[str]] | None = None
     _lookup: tuple[array[float], array[int]] | None = None  # see _bucket_lookup
+    _capped: list[tuple[int, list[int]]] | None = None  # dominated_by_ as column indices
+
+    def __init__(self, *, embedding_rank: int | None = None, text_weight: float = 1.0, shrink: float = 1.0,
+                 prices: dict[str, Any] | str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.set_params(embedding_rank=embedding_rank, text_weight=text_weight, shrink=shrink, prices=prices)
+
+    def _check_params(self, params: dict[str, Any]) -> dict[str, Any]:
+        out = super()._check_params(params)
+        if "shrink" in params and out["shrink"] is None:
+            raise ConfigError("shrink must be a number in [0, 1] (1 = no shrinkage), got None.")
+        if "text_weight" in params and out["text_weight"] is None:
+            raise ConfigError("text_weight must be a number >= 0 (1 = as tfidf_ridge, 0 = no word n-grams), got None.")
+        prices = out.get("prices")
+        if isinstance(prices, Path):
+            prices = str(prices)
+        if isinstance(prices, str):
+            if not prices.strip():
+                raise ConfigError(f"prices is an empty string. {_PRICES_HINT}")
+        elif isinstance(prices, dict):
+            bad = [k for k in prices if not isinstance(k, str) or not k]
+            if bad:
+                raise ConfigError(f"prices keys must be model names, got {bad[0]!r}. {_PRICES_HINT}")
+            prices = {k: (list(price_pair(k, v)) if isinstance(v, (list, tuple)) else price_pair(k, v)[0])
+                      for k, v in prices.items() if not k.startswith("_")}
+        elif prices is not None:
+            raise ConfigError(f"prices must be a dict or a file path, got {type(prices).__name__}. {_PRICES_HINT}")
+        if "prices" in params:
+            out["prices"] = prices
+        return out
 
     def known_models(self) -> list[str]:
         return list(self.models_ or [])
@@ -79,20 +182,53 @@ class QualityRidgeRouter(TfidfRidgeRouter):
         if not prompts:
             raise ConfigError("every battle has weight 0; give some a positive weight.")
         X, D = self._fit_features(prompts)
+        if self.text_weight == 0:
+            self.idf_[:] = 0.0
+            X = type(X)(X.rows[:0], X.cols[:0], X.vals[:0], X.n, X.d)
+        elif self.text_weight != 1:
+            X = type(X)(X.rows, X.cols, X.vals * self.text_weight, X.n, X.d)
+        D, emb_mean = self._project_embedding(D)
         used = np.nonzero(self.idf_ != 0)[0]
-        text, stats, emb, icpt = [], [], [], []
+        text, stats, emb, icpt, means = [], [], [], [], []
         for m in range(len(models)):
             w = W[:, m]
             w = w / w[w > 0].mean() if np.any(w > 0) else w  # mean weight 1, so alpha keeps its meaning
             mu = float(np.average(Y[:, m], weights=w)) if w.sum() > 0 else 0.5
             coef = self._solve(X, D, (Y[:, m] - mu) * (w > 0), w) if w.sum() > 0 else np.zeros(X.d + D.shape[1])
-            t, s, e = self._split_coef(coef, X.d)
-            text.append(t[used])
+            t, s, e = self._split_coef(coef * self.shrink, X.d)
+            text.append(t[used] * np.float32(self.text_weight))
             stats.append(s)
             emb.append(e)
-            icpt.append(mu)
+            icpt.append(mu - float(emb_mean @ e) if emb_mean is not None else mu)
+            means.append(mu)
+        if self.prices is not None:
+            table = read_prices_file(self.prices) if isinstance(self.prices, str) else self.prices
+            dominated = dominance(list(models), np.asarray(means), table)
+        else:
+            dominated = {}
         self.models_ = list(models)
         self._set_weights(used, np.stack(text, 1), np.stack(stats, 1), np.stack(emb, 1), np.asarray(icpt))
+        self._set_dominance(dominated)
+
+    def _project_embedding(self, D: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """With ``embedding_rank`` k: the dense block with its embedding columns centred and
+        projected on their top k principal directions (still in embedding coordinates, so the
+        solved coefficients lie in that subspace and multiply the raw embedding), and the mean raw
+        embedding (its product with the coefficients moves into the intercept). Else (D, None)."""
+        k, start = self.embedding_rank, self.n_stats
+        if k is None or self.embedding_weight == 0 or k >= D.shape[1] - start:
+            return D, None
+        block = D[:, start:]
+        mean = block.mean(axis=0)
+        _, _, vt = np.linalg.svd(block - mean, full_matrices=False)
+        basis = vt[:k]
+        projected = (block - mean) @ basis.T @ basis
+        return np.hstack([D[:, :start], projected]), mean / self.embedding_weight
+
+    def _set_dominance(self, dominated: dict[str, list[str]]) -> None:
+        cols = {m: j for j, m in enumerate(self.models_ or [])}
+        self.dominated_by_ = dominated
+        self._capped = [(cols[m], [cols[d] for d in ds]) for m, ds in dominated.items()]
 
     def _set_weights(self, used: np.ndarray, text: np.ndarray, stats: np.ndarray, emb: np.ndarray,
                      intercepts: np.ndarray) -> None:
@@ -118,6 +254,8 @@ class QualityRidgeRouter(TfidfRidgeRouter):
             e = self.embed(prompts)
             check_dim(e, emb_coef.shape[0], self.get_embedder().name)
             out += e @ emb_coef
+        for m, ds in self._capped or ():  # dominators are not dominated: their columns are final
+            np.minimum(out[:, m], out[:, ds].max(axis=1) - DOMINANCE_MARGIN, out=out[:, m])
         return out
 
     def _add_text_quality(self, text: str, row: np.ndarray) -> None:
@@ -181,7 +319,7 @@ class QualityRidgeRouter(TfidfRidgeRouter):
         if self.coef_text_ is None or self.bucket_row_ is None or self.idf_ is None:
             raise ConfigError("cannot save an untrained quality_ridge router; call fit(battles) first.")
         used = np.nonzero(self.bucket_row_ >= 0)[0]
-        return {"models": self.models_}, {
+        return {"models": self.models_, "dominated_by": self.dominated_by_ or {}}, {
             "buckets": used.astype(np.int32),
             "idf": self.idf_[used].astype(np.float32),
             "coef_text": self.coef_text_[self.bucket_row_[used]],
@@ -210,3 +348,21 @@ class QualityRidgeRouter(TfidfRidgeRouter):
             used, text, checked_tensor(tensors, "coef_stats", (s, m)), emb,
             checked_tensor(tensors, "intercepts", (m,), np.float64),
         )
+        self._set_dominance(_checked_dominance(config.get("dominated_by", {}), self.models_))
+
+
+def _checked_dominance(value: Any, models: list[str]) -> dict[str, list[str]]:
+    """A checkpoint's ``state.dominated_by``: known model names, no model dominating itself, and
+    every dominator itself not dominated."""
+    where = "state.dominated_by"
+    if not isinstance(value, dict):
+        raise CheckpointError(f"{where} must be an object, got {type(value).__name__}; re-save the checkpoint.")
+    known = set(models)
+    for m, ds in value.items():
+        if m not in known or not isinstance(ds, list) or not ds or any(
+                not isinstance(d, str) or d not in known or d == m or d in value for d in ds):
+            raise CheckpointError(
+                f"{where}[{m!r}] must list other, non-dominated models of the checkpoint, got {ds!r}; "
+                "re-save the checkpoint."
+            )
+    return {m: list(ds) for m, ds in value.items()}

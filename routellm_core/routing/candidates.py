@@ -35,6 +35,11 @@ def estimate_tokens(prompts: Iterable[str]) -> float:
     return max(1.0, float(np.mean(lengths)) / CHARS_PER_TOKEN)
 
 
+def price_pair(name: str, value: Any) -> tuple[float, float]:
+    """``prices[name]`` checked: ``(input, output)`` USD per 1M tokens (one number means both)."""
+    return _price(name, value)
+
+
 def _price(name: str, value: Any) -> tuple[float, float]:
     hint = "Prices are USD per 1M tokens: (input, output), e.g. (3, 15), or one number for both."
     if isinstance(value, (tuple, list)):
