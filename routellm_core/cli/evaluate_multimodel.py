@@ -126,10 +126,23 @@ def _predict(router: Any, prompts: list[str], models: list[str]) -> tuple[str, n
     return TIERS, np.atleast_1d(np.asarray(router.score(prompts), dtype=np.float64))
 
 
+def cost_prices(reference: MultiModelData) -> dict[str, float] | None:
+    """Each model's mean cost per call on ``reference`` as a price table for a router's ``prices``
+    option (only the order matters: a model never picked when a no-dearer one is better on average);
+    None without costs."""
+    costs = reference.mean_costs
+    return None if costs is None else {m: float(c) for m, c in zip(reference.models, costs)}
+
+
 def router_outputs(args: argparse.Namespace, spec: str, opts: dict[str, Any], data: MultiModelData,
-                   rows: list[GoldenRow], train_rows: list[GoldenRow] | None) -> tuple[str, np.ndarray, str]:
-    """(strategy, predictions, how it was obtained) of one router on the evaluated rows."""
+                   rows: list[GoldenRow], train_rows: list[GoldenRow] | None,
+                   prices: dict[str, float] | None = None) -> tuple[str, np.ndarray, str]:
+    """(strategy, predictions, how it was obtained) of one router on the evaluated rows. A router
+    trained here that takes ``prices`` and was given none gets ``prices`` (the known costs)."""
     trains = spec in ROUTER_CLASSES and getattr(router_class(spec), "needs_training", True)
+    if trains and prices is not None and "prices" not in opts and "prices" in router_class(spec)().get_params():
+        strategy, pred, how = router_outputs(args, spec, {**opts, "prices": prices}, data, rows, train_rows)
+        return strategy, pred, how + "; prices = the known costs"
     if trains and train_rows is not None:
         router = router_factory(spec, seed=args.seed, **opts)()
         router.fit(golden_to_all_pair_battles(_restrict(train_rows, data.models)))
@@ -178,7 +191,8 @@ def run_multimodel(args: argparse.Namespace, router_opts: dict[str, dict[str, An
         if spec == RANDOM:
             continue
         _log(f"[{spec}] predicting {len(data)} prompts")
-        strategy, pred, how = router_outputs(args, spec, router_opts.get(spec, {}), data, rows, train_rows)
+        strategy, pred, how = router_outputs(args, spec, router_opts.get(spec, {}), data, rows, train_rows,
+                                             cost_prices(reference))
         if strategy == QUALITY:
             curves[spec] = quality_router_curve(pred, data)
         elif tiers is None:

@@ -157,3 +157,28 @@ def test_cli_multimodel_prices_cv_tiers_and_quality_only(tmp_path: Path, capsys:
     assert main(["--multimodel", str(both), "--strong", "big", "--quiet"]) == 2
     assert main(["--benchmark", str(both), "--train", str(both), "--strong", "big", "--weak", "small"]) == 2
     assert "--train" in capsys.readouterr().err
+
+
+def test_cli_multimodel_gives_quality_routers_the_known_costs_as_prices(tmp_path: Path) -> None:
+    from routellm_core.cli.evaluate_multimodel import cost_prices
+    from routellm_core.evaluation.multimodel import multimodel_data
+    from routellm_core.data import read_golden
+
+    train, test = _write(tmp_path / "train.jsonl", 80, 0), _write(tmp_path / "test.jsonl", 40, 1)
+    assert cost_prices(multimodel_data(read_golden([train], where={}))) == {"big": 10.0, "mid": 3.0, "small": 1.0}
+    base = ["--multimodel", str(test), "--train", str(train), "--routers", "quality_ridge",
+            "--router-opt", "quality_ridge.embedding_weight=0", "--binarize", "--quiet", "--out-json"]
+    assert main([*base, str(tmp_path / "auto.json")]) == 0
+    auto = json.loads((tmp_path / "auto.json").read_text())
+    assert auto["routers"]["quality_ridge"].endswith("prices = the known costs")
+    # prices given by hand are used as given
+    same = '{"big": 1, "mid": 1, "small": 1}'
+    assert main([*base, str(tmp_path / "hand.json"), "--router-opt", f"quality_ridge.prices={same}"]) == 0
+    assert "prices" not in json.loads((tmp_path / "hand.json").read_text())["routers"]["quality_ridge"]
+    # no costs, no prices
+    no_costs = _write(tmp_path / "plain.jsonl", 40, 1, costs=False)
+    train_no_costs = _write(tmp_path / "plain_train.jsonl", 80, 0, costs=False)
+    assert main(["--multimodel", str(no_costs), "--train", str(train_no_costs), "--routers", "quality_ridge", "--binarize",
+                 "--router-opt", "quality_ridge.embedding_weight=0", "--quiet", "--out-json",
+                 str(tmp_path / "plain.json")]) == 0
+    assert "prices" not in json.loads((tmp_path / "plain.json").read_text())["routers"]["quality_ridge"]
