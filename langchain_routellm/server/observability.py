@@ -68,9 +68,7 @@ class Metrics:
     ``set_in_flight`` (the live workers' sum)."""
 
     def __init__(self, in_flight: Any) -> None:
-        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-
-        from prometheus_client import values
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, values
 
         # multiprocess mode is chosen when prometheus_client is first imported; both must agree
         self.shared = multiprocess_dir() is not None and values.ValueClass is not values.MutexValue
