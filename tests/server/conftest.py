@@ -55,6 +55,19 @@ def make_server(**settings: Any) -> Any:
     return BackgroundServer(app).start()
 
 
+def parse_metrics(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """A Prometheus text page parsed: {(sample name, sorted labels): value}."""
+    from prometheus_client import parser
+
+    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in parser.text_string_to_metric_families(text) for sample in family.samples}
+
+
+def metric(samples: dict[Any, float], name: str, **labels: str) -> float:
+    """The value of the sample ``name{labels}`` (0 when absent)."""
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
 def client(base_url: str, api_key: str = "unused", **kwargs: Any) -> Any:
     from openai import OpenAI
 

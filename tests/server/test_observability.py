@@ -15,9 +15,9 @@ import openai
 import pytest
 
 from tests.helpers import EASY_EXAMPLE, HARD_EXAMPLE
-from tests.server.conftest import ROUTED, STRONG, WEAK, client
+from tests.server.conftest import ROUTED, STRONG, WEAK, client, metric, parse_metrics
 
-prometheus_parser = pytest.importorskip("prometheus_client.parser")
+pytest.importorskip("prometheus_client.parser")
 
 from langchain_routellm.server.observability import ACCESS_LOGGER, MAX_ROUTE_LABELS  # noqa: E402
 
@@ -31,22 +31,14 @@ def scrape(srv: Any, **headers: str) -> dict[tuple[str, tuple[tuple[str, str], .
     response = httpx.get(f"{srv.url}/metrics", headers=headers)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/plain")
-    out = {}
-    for family in prometheus_parser.text_string_to_metric_families(response.text):
-        for sample in family.samples:
-            out[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
-    return out
-
-
-def value(samples: dict[Any, float], name: str, **labels: str) -> float:
-    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+    return parse_metrics(response.text)
 
 
 def test_metrics_count_the_requests_sent(server_factory, provider_server):
     srv = server_factory()
     before = scrape(srv)
-    assert value(before, "routellm_requests_total", route=ROUTED, status="200") == 0
-    assert value(before, "routellm_in_flight") == 0
+    assert metric(before, "routellm_requests_total", route=ROUTED, status="200") == 0
+    assert metric(before, "routellm_in_flight") == 0
     oai = client(srv.base_url)
     prompt_tokens = {STRONG: 0, WEAK: 0}
     completion_tokens = {STRONG: 0, WEAK: 0}
@@ -67,25 +59,25 @@ def test_metrics_count_the_requests_sent(server_factory, provider_server):
         oai.chat.completions.create(model=ROUTED, messages=[{"role": "user", "content": 3}])
 
     deadline = time.monotonic() + 5  # a stream is counted by its cleanup, just after its last byte
-    while value(after := scrape(srv), "routellm_requests_total", route=ROUTED, status="200") < 9:
+    while metric(after := scrape(srv), "routellm_requests_total", route=ROUTED, status="200") < 9:
         assert time.monotonic() < deadline, after
         time.sleep(0.05)
-    assert value(after, "routellm_requests_total", route=ROUTED, status="200") == 9
-    assert value(after, "routellm_requests_total", route="invalid", status="404") == 1
-    assert value(after, "routellm_requests_total", route="none", status="400") == 1
-    assert value(after, "routellm_decisions_total", route=ROUTED, model="strong") == 4
-    assert value(after, "routellm_decisions_total", route=ROUTED, model="weak") == 5
+    assert metric(after, "routellm_requests_total", route=ROUTED, status="200") == 9
+    assert metric(after, "routellm_requests_total", route="invalid", status="404") == 1
+    assert metric(after, "routellm_requests_total", route="none", status="400") == 1
+    assert metric(after, "routellm_decisions_total", route=ROUTED, model="strong") == 4
+    assert metric(after, "routellm_decisions_total", route=ROUTED, model="weak") == 5
     assert not any(name == "routellm_fallbacks_total" for name, _ in after)
     for model in (STRONG, WEAK):
         assert prompt_tokens[model] > 0
-        assert value(after, "routellm_tokens_total", model=model, kind="prompt") == prompt_tokens[model]
-        completion = value(after, "routellm_tokens_total", model=model, kind="completion")
+        assert metric(after, "routellm_tokens_total", model=model, kind="prompt") == prompt_tokens[model]
+        completion = metric(after, "routellm_tokens_total", model=model, kind="completion")
         assert completion == completion_tokens[model]
-    assert value(after, "routellm_routing_seconds_count") == 9
-    assert value(after, "routellm_upstream_seconds_count", model=STRONG) == 4
-    assert value(after, "routellm_upstream_seconds_count", model=WEAK) == 5
-    assert value(after, "routellm_upstream_seconds_sum", model=WEAK) > 0
-    assert value(after, "routellm_in_flight") == 0
+    assert metric(after, "routellm_routing_seconds_count") == 9
+    assert metric(after, "routellm_upstream_seconds_count", model=STRONG) == 4
+    assert metric(after, "routellm_upstream_seconds_count", model=WEAK) == 5
+    assert metric(after, "routellm_upstream_seconds_sum", model=WEAK) > 0
+    assert metric(after, "routellm_in_flight") == 0
     assert provider_server.models_called().count(STRONG) == 4
 
 
@@ -95,16 +87,16 @@ def test_fallbacks_are_counted_by_the_model_that_answered(server_factory, provid
     reply = client(srv.base_url).chat.completions.create(model=ROUTED, messages=user(HARD_EXAMPLE))
     assert reply.model == WEAK
     samples = scrape(srv)
-    assert value(samples, "routellm_fallbacks_total", route=ROUTED, model="weak") == 1
-    assert value(samples, "routellm_decisions_total", route=ROUTED, model="strong") == 1
-    assert value(samples, "routellm_upstream_seconds_count", model=WEAK) == 1
+    assert metric(samples, "routellm_fallbacks_total", route=ROUTED, model="weak") == 1
+    assert metric(samples, "routellm_decisions_total", route=ROUTED, model="strong") == 1
+    assert metric(samples, "routellm_upstream_seconds_count", model=WEAK) == 1
 
 
 def test_each_server_has_its_own_registry(server_factory, provider_server):
     first, second = server_factory(), server_factory()
     client(first.base_url).chat.completions.create(model=ROUTED, messages=user(EASY_EXAMPLE))
-    assert value(scrape(first), "routellm_requests_total", route=ROUTED, status="200") == 1
-    assert value(scrape(second), "routellm_requests_total", route=ROUTED, status="200") == 0
+    assert metric(scrape(first), "routellm_requests_total", route=ROUTED, status="200") == 1
+    assert metric(scrape(second), "routellm_requests_total", route=ROUTED, status="200") == 0
 
 
 def test_metrics_need_the_bearer_key_when_the_server_has_one(server_factory):
@@ -188,7 +180,7 @@ def test_no_access_log_writes_no_line_and_still_counts(server_factory, provider_
     srv = server_factory(access_log=False)
     answer = client(srv.base_url).chat.completions.create(model=ROUTED, messages=user(HARD_EXAMPLE))
     assert answer.model_extra["routing"]["model"] == "strong"
-    assert value(scrape(srv), "routellm_requests_total", route=ROUTED, status="200") == 1
+    assert metric(scrape(srv), "routellm_requests_total", route=ROUTED, status="200") == 1
     time.sleep(0.2)
     assert access_lines.messages == []
 

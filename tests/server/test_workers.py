@@ -18,7 +18,7 @@ import pytest
 
 from routellm_core.errors import ConfigError
 from tests.helpers import EASY_PROMPTS, HARD_PROMPTS, tiny_router_path
-from tests.server.conftest import ROUTED, STRONG, WEAK, client, upstream_env
+from tests.server.conftest import ROUTED, STRONG, WEAK, client, metric, parse_metrics, upstream_env
 
 pytest.importorskip("starlette")
 from langchain_routellm.server.runner import free_port, wait_until_healthy  # noqa: E402
@@ -49,17 +49,6 @@ def _metrics(port: int) -> str:
     request = urllib.request.Request(f"http://127.0.0.1:{port}/metrics", headers={"connection": "close"})
     with urllib.request.urlopen(request, timeout=10) as response:
         return response.read().decode()
-
-
-def _sample_sum(text: str, name: str, label: str) -> float:
-    """The sum of the samples ``name{...label...}`` in a Prometheus text page."""
-    total = 0.0
-    for line in text.splitlines():
-        if line.startswith(name + "{") or line.startswith(name + " "):
-            labels = line[len(name):line.rfind(" ")]
-            if label in labels:
-                total += float(line.rsplit(" ", 1)[1])
-    return total
 
 
 @pytest.mark.timeout(180)
@@ -100,10 +89,10 @@ def test_two_workers_share_the_port_answer_and_stop_together(provider_server, tm
         # /metrics on any worker counts every worker's requests (one shared metrics folder)
         strong_calls = sum(r.model_extra["routing"]["model"] == "strong" for _, r in answers)
         for _ in range(6):
-            text = _metrics(port)
-            assert _sample_sum(text, "routellm_requests_total", 'status="200"') == len(prompts)
-            assert _sample_sum(text, "routellm_decisions_total", 'model="strong"') == strong_calls
-            assert _sample_sum(text, "routellm_in_flight", "") == 0
+            samples = parse_metrics(_metrics(port))
+            assert metric(samples, "routellm_requests_total", route=ROUTED, status="200") == len(prompts)
+            assert metric(samples, "routellm_decisions_total", route=ROUTED, model="strong") == strong_calls
+            assert metric(samples, "routellm_in_flight") == 0
         metrics_dir = Path(psutil.Process(min(seen)).environ()["PROMETHEUS_MULTIPROC_DIR"])
         assert any(metrics_dir.iterdir())
     finally:
