@@ -16,11 +16,11 @@ import pytest
 
 from routellm_core.errors import ConfigError
 from tests.helpers import EASY_EXAMPLE, HARD_EXAMPLE
-from tests.server.conftest import client, routing_and_text, upstream_env, user
+from tests.server.conftest import client, metric, routing_and_text, upstream_env, user
 
 pytest.importorskip("yaml")
 from langchain_routellm.server.config import parse_config  # noqa: E402
-from tests.server.test_observability import scrape, value  # noqa: E402
+from tests.server.test_observability import scrape  # noqa: E402
 
 PRICES = {"big": (5.0, 15.0), "mid": (1.0, 3.0), "small": (0.15, 0.6)}
 CONFIG = """\
@@ -141,7 +141,7 @@ def test_metrics_count_requests_tokens_and_spend_per_model(config_server):
     after = scrape(config_server)
 
     def delta(name: str, **labels: str) -> float:
-        return value(after, name, **labels) - value(before, name, **labels)
+        return metric(after, name, **labels) - metric(before, name, **labels)
 
     for route, n in sent.items():
         assert delta("routellm_requests_total", route=route, status="200") == n
