@@ -129,8 +129,9 @@ class RoutedChatModel(BaseChatModel):
     """Target share of calls per model (models not named split the rest)."""
     thresholds: list[float] | None = None
     """N - 1 score cut-offs of the tiers, strongest first."""
-    tokens: tuple[float, float] | None = None
-    """Typical (input, output) tokens of a call, for expected costs."""
+    tokens: tuple[float | str, float] | None = None
+    """Typical (input, output) tokens of a call, for expected costs; ``("prompt", output)``
+    prices each call by its own prompt's input tokens (quality strategy)."""
     strategy: str = "auto"
     """``"auto"``, ``"tiers"`` (the router's one score split into tiers) or ``"quality"``
     (a router predicting each model's quality, traded against price)."""

@@ -24,7 +24,7 @@ A route takes one target: ``share`` (of calls to its first model), ``shares``
 (``{model: share}``), ``threshold`` (two models) or ``thresholds`` (N - 1 cut-offs), or
 ``budget`` (expected USD per call; needs prices); ``online`` (``true`` or a mapping) is handed
 unchanged to ``RoutingPolicy(online=...)``; ``strategy`` (``tiers``/``quality``/``auto``) and
-``tokens`` (``[input, output]``) too. Every error is refused at start with the file and the line
+``tokens`` (``[input, output]``, or ``[prompt, output]`` to price each call by its own prompt) too. Every error is refused at start with the file and the line
 (PyYAML's node marks; the file is read with the safe loader's constructors only).
 """
 
@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from routellm_core.errors import ConfigError
+from routellm_core.routing.candidates import PROMPT_TOKENS
 
 #: largest config file read, in bytes
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -334,7 +335,11 @@ class _Reader:
                 if not isinstance(value, list) or len(value) != 2:
                     raise self.fail(fields["tokens"][1], f"{where}.tokens must be [input, output] tokens of a "
                                                          "typical call.")
-                options["tokens"] = tuple(self.number(v, f"{where}.tokens") for v in fields["tokens"][1].value)
+                first, second = fields["tokens"][1].value
+                options["tokens"] = (
+                    PROMPT_TOKENS if self.value(first) == PROMPT_TOKENS else self.number(first, f"{where}.tokens"),
+                    self.number(second, f"{where}.tokens"),
+                )
             out[name] = RouteEntry(
                 name=name,
                 router=router,

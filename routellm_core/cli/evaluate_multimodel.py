@@ -9,7 +9,9 @@ Routers: a router type name with ``--train FILE...`` is trained on those files (
 models on each row, as ``routellm train --golden-all-pairs``) and scored on the evaluated files;
 with ``--cv K`` it is trained per fold on the other folds. Anything else (a bundled name, a
 folder) is loaded as it is. A router that predicts each model's quality (``quality_ridge``,
-``mf``) is evaluated with the ``"quality"`` strategy (every trade-off ``lam``); any other with
+``mf``) is evaluated with the ``"quality"`` strategy (every trade-off ``lam``, each call priced as
+known before it is made: ``call_cost_estimates`` fitted on the training rows' costs, else the
+evaluated rows'; ``--tokens prompt OUT`` prices each call by its prompt); any other with
 ``"tiers"`` over the models on the single models' cost-quality hull (of the training files when
 given), every budget. Always added: every single model, the random mix (RouterBench's zero
 router) and the oracle.
@@ -34,6 +36,7 @@ from routellm_core.evaluation.cross_validation import fold_splits, router_factor
 from routellm_core.evaluation.multimodel import (
     CostCurve,
     MultiModelData,
+    call_cost_estimates,
     efficient_models,
     multimodel_data,
     oracle_curve,
@@ -44,6 +47,7 @@ from routellm_core.evaluation.multimodel import (
     tiers_router_curve,
 )
 from routellm_core.routers.registry import ROUTER_CLASSES, router_class
+from routellm_core.routing.candidates import PROMPT_TOKENS
 from routellm_core.utils.validation import parse_finite
 
 RANDOM = "random"
@@ -65,12 +69,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="with --train: train only on rows whose field KEY equals VALUE, e.g. split=train")
     g.add_argument("--prices", metavar="FILE.json",
                    help="with --multimodel: USD per 1M tokens per model, {model: price or [input, output]}")
-    g.add_argument("--tokens", nargs=2, type=parse_finite, default=[1000.0, 0.0], metavar=("IN", "OUT"),
-                   help="with --prices: typical input and output tokens per call (default 1000 0)")
+    g.add_argument("--tokens", nargs=2, type=_tokens_value, default=[1000.0, 0.0], metavar=("IN", "OUT"),
+                   help="with --prices: typical input and output tokens per call (default 1000 0); IN 'prompt': "
+                        "each call's own prompt tokens (characters / 4)")
     g.add_argument("--binarize", nargs="*", metavar="KEY=VALUE", default=None,
                    help="with --multimodel: count a score > 0 as correct (lm-evaluation-harness prob_if_correct "
                         "scores), on every row, or only on rows whose field KEY equals VALUE, e.g. "
                         "--binarize score_type=prob_if_correct")
+
+
+def _tokens_value(text: str) -> float | str:
+    """A ``--tokens`` value: a finite number, or ``prompt`` (each call's own prompt tokens)."""
+    return PROMPT_TOKENS if text == PROMPT_TOKENS else parse_finite(text)
 
 
 def _log(msg: str) -> None:
@@ -174,7 +184,9 @@ def run_multimodel(args: argparse.Namespace, router_opts: dict[str, dict[str, An
     drop = not args.keep_contaminated
     rows = _binarized(args.multimodel, read_golden(args.multimodel, drop_contaminated=drop, where=where),
                       args.binarize, where, drop)
-    tokens = (float(args.tokens[0]), float(args.tokens[1]))
+    if args.tokens[1] == PROMPT_TOKENS:
+        raise ConfigError(f"--tokens OUT must be a number of output tokens; only IN may be {PROMPT_TOKENS!r}.")
+    tokens = (args.tokens[0] if args.tokens[0] == PROMPT_TOKENS else float(args.tokens[0]), float(args.tokens[1]))
     data = multimodel_data(rows, models=args.models, prices=prices, tokens=tokens)
     train_where = parse_key_values(args.train_where, "--train-where", "split=train")
     train_rows = _binarized(args.train, read_golden(args.train, drop_contaminated=drop, where=train_where),
@@ -187,6 +199,7 @@ def run_multimodel(args: argparse.Namespace, router_opts: dict[str, dict[str, An
     curves[MIX] = random_mix(data)
     notes: dict[str, str] = {}
     tiers = efficient_models(reference) if data.costs is not None else None
+    call_costs = call_cost_estimates(reference, data.prompts)
     for spec in dict.fromkeys(args.routers):
         if spec == RANDOM:
             continue
@@ -194,7 +207,7 @@ def run_multimodel(args: argparse.Namespace, router_opts: dict[str, dict[str, An
         strategy, pred, how = router_outputs(args, spec, router_opts.get(spec, {}), data, rows, train_rows,
                                              cost_prices(reference))
         if strategy == QUALITY:
-            curves[spec] = quality_router_curve(pred, data)
+            curves[spec] = quality_router_curve(pred, data, call_costs=call_costs)
         elif tiers is None:
             _log(f"note: {spec!r} scores one pair (strategy 'tiers'), which needs costs or --prices; skipped.")
             continue
@@ -207,7 +220,8 @@ def run_multimodel(args: argparse.Namespace, router_opts: dict[str, dict[str, An
 
     print(f"multi-model files: {', '.join(Path(f).name for f in args.multimodel)} (n={len(data)}, "
           f"{len(data.models)} models)" + (f"; trained on {', '.join(Path(f).name for f in args.train)}" if args.train else ""))
-    cost_note = (f"prices from {args.prices} x {tokens[0]:g} input + {tokens[1]:g} output tokens per call" if prices
+    n_in = "each prompt's own" if tokens[0] == PROMPT_TOKENS else f"{tokens[0]:g}"
+    cost_note = (f"prices from {args.prices} x {n_in} input + {tokens[1]:g} output tokens per call" if prices
                  else "per-call costs recorded in the file" if data.costs is not None
                  else "no costs (give --prices FILE): quality figures only")
     print(f"costs: {cost_note}")

@@ -4,10 +4,13 @@ Conventions:
 
 - ``scores[i, m]`` in [0, 1] is model m's outcome on prompt i (1 = correct); ``costs[i, m]`` the
   USD cost of that call (RouterBench files record it per call; otherwise a price per model times
-  typical tokens, the same on every row). Models are ordered by mean cost, dearest first.
+  typical tokens, the same on every row, or times the prompt's own input tokens with
+  ``tokens=("prompt", output)``). Models are ordered by mean cost, dearest first.
 - A routing system is a set of **operating points** (mean cost per call, mean quality), one per
   setting of its knob: the trade-off ``lam`` of a quality router (``argmax q - lam * relative
-  cost``, the policy's rule, ``routing.calibration.tradeoff_choice``), the budget of a tiers
+  cost``, the policy's rule, ``routing.calibration.tradeoff_choice``; with the cost of each call
+  as known before it is made, ``call_cost_estimates``: a price per prompt token and per call),
+  the budget of a tiers
   router (``shares_for_budget`` -> thresholds on the prompts' own score quantiles -> ``tier_of``,
   label-free like calibrating on live traffic), or the single point of one model.
 - Randomising between two operating points reaches every point on the segment between them, so a
@@ -40,7 +43,7 @@ from routellm_core.routing.calibration import (
     thresholds_from_shares,
     tradeoff_choice,
 )
-from routellm_core.routing.candidates import Candidates
+from routellm_core.routing.candidates import PROMPT_TOKENS, Candidates, prompt_tokens
 from routellm_core.routing.decision import tiers_of
 
 #: trade-offs ``lam`` swept for quality routers and the oracle (relative-cost units)
@@ -74,13 +77,13 @@ def multimodel_data(
     *,
     models: Sequence[str] | None = None,
     prices: Mapping[str, Any] | None = None,
-    tokens: tuple[float, float] = (1000.0, 0.0),
+    tokens: tuple[float | str, float] = (1000.0, 0.0),
 ) -> MultiModelData:
     """The outcome matrix of ``rows`` for ``models`` (default: the models every row scores).
 
     Costs: ``prices`` (USD per 1M tokens, per model; times ``tokens`` = typical (input, output)
-    tokens per call) when given, else the rows' own ``costs`` when every row has one for every
-    model, else None."""
+    tokens per call, or each prompt's own input tokens with ``("prompt", output)``) when given,
+    else the rows' own ``costs`` when every row has one for every model, else None."""
     if not rows:
         raise ConfigError("no multi-model rows to evaluate on.")
     common = set(rows[0].scores)
@@ -95,9 +98,14 @@ def multimodel_data(
     scores = np.array([[r.scores[m] for m in names] for r in rows], dtype=np.float64)
     costs: np.ndarray | None = None
     if prices is not None:
-        cand = Candidates.build(names, {m: prices[m] for m in names if m in prices}, tokens)
-        per_call = dict(zip(cand.names, cand.costs or ()))
-        costs = np.tile([per_call[m] for m in names], (len(rows), 1))
+        per_prompt = tokens[0] == PROMPT_TOKENS
+        cand = Candidates.build(names, {m: prices[m] for m in names if m in prices},
+                                (1.0, tokens[1]) if per_prompt else tokens)  # type: ignore[arg-type]
+        column = [cand.names.index(m) for m in names]
+        if per_prompt:
+            costs = cand.call_costs([r.prompt for r in rows])[:, column]
+        else:
+            costs = np.tile(np.asarray(cand.costs)[column], (len(rows), 1))
     elif all(r.costs is not None and all(m in r.costs for m in names) for r in rows):
         costs = np.array([[r.costs[m] for m in names] for r in rows], dtype=np.float64)  # type: ignore[index]
     order = np.argsort(-costs.mean(axis=0), kind="stable") if costs is not None else np.arange(len(names))
@@ -235,13 +243,34 @@ def oracle_curve(data: MultiModelData, lambdas: np.ndarray = LAMBDAS) -> CostCur
     return _curve(data, [np.argmax(data.scores - lam * rel - tie, axis=1) for lam in lambdas])
 
 
-def quality_router_curve(quality: np.ndarray, data: MultiModelData, lambdas: np.ndarray = LAMBDAS) -> CostCurve:
-    """A quality router's points: the policy's choice ``argmax q - lam * relative mean cost``
-    for every ``lam`` (mean costs as the policy knows them: one price per model)."""
+def quality_router_curve(quality: np.ndarray, data: MultiModelData, lambdas: np.ndarray = LAMBDAS,
+                         call_costs: np.ndarray | None = None) -> CostCurve:
+    """A quality router's points: the policy's choice ``argmax q - lam * relative cost`` for every
+    ``lam``. Costs as the policy knows them: ``call_costs`` (n, M), each call's cost estimated
+    before it is made (``call_cost_estimates``), else one mean cost per model."""
     if data.costs is None:
         return _curve(data, [tradeoff_choice(quality, np.zeros(len(data.models)), 0.0)])
-    rel = _relative(data.mean_costs)  # type: ignore[arg-type]
+    if call_costs is None:
+        rel = _relative(data.mean_costs)  # type: ignore[arg-type]
+    else:
+        top = float(np.max(np.mean(call_costs, axis=0)))
+        rel = call_costs / top if top > 0 else np.zeros_like(call_costs)
     return _curve(data, [tradeoff_choice(quality, rel, float(lam)) for lam in lambdas])
+
+
+def call_cost_estimates(reference: MultiModelData, prompts: Sequence[str]) -> np.ndarray | None:
+    """Each model's cost of a call on each of ``prompts`` (n, M), as a router can know it before
+    the call: per model, a price per input token and a fixed part per call (the output), fitted by
+    least squares to ``reference``'s recorded costs against its prompts' tokens (characters / 4;
+    both parts >= 0). Costs set from prices are reproduced exactly; None without costs."""
+    if reference.costs is None:
+        return None
+    x = prompt_tokens(reference.prompts)
+    xc = x - x.mean()
+    denom = float(xc @ xc)
+    per_token = np.zeros(len(reference.models)) if denom <= 0 else np.maximum(0.0, xc @ reference.costs / denom)
+    fixed = np.maximum(0.0, reference.costs.mean(axis=0) - per_token * x.mean())
+    return prompt_tokens(prompts)[:, None] * per_token + fixed
 
 
 def tiers_router_curve(scores: np.ndarray, data: MultiModelData, tiers: Sequence[str],

@@ -14,7 +14,13 @@ from routellm_core.policy.quality import QUALITY, QualityRule, check_quality_rou
 from routellm_core.policy.tiers import TIERS, TierRule
 from routellm_core.routers.base import Router
 from routellm_core.routing.calibration import shares_for_budget
-from routellm_core.routing.candidates import DEFAULT_TOKENS, Candidates, check_tokens, estimate_tokens
+from routellm_core.routing.candidates import (
+    DEFAULT_TOKENS,
+    PROMPT_TOKENS,
+    Candidates,
+    check_tokens,
+    estimate_tokens,
+)
 from routellm_core.routing.prompts import as_prompt_batch
 from routellm_core.utils.validation import finite_number
 
@@ -41,12 +47,14 @@ def models_rule(
     prompts = None if calibration_prompts is None else as_prompt_batch(calibration_prompts, "calibration_prompts")
     if prompts is not None and not prompts:
         raise ConfigError("calibration_prompts is empty; give typical prompts, or leave it out.")
+    per_call = False
     if tokens is not None:
         tokens = check_tokens(tokens)
-    else:
+        per_call = tokens[0] == PROMPT_TOKENS
+    if tokens is None or per_call:  # the typical input: from the calibration prompts, else stored
         stored = router.calibration_input_tokens_
         n_in = estimate_tokens(prompts) if prompts else stored if stored is not None else DEFAULT_TOKENS[0]
-        tokens = (n_in, DEFAULT_TOKENS[1])
+        tokens = (n_in, DEFAULT_TOKENS[1] if tokens is None else tokens[1])
     cand = Candidates.build(names, prices, tokens)
     targets = [k for k, v in (("budget", budget), ("shares", shares), ("thresholds", thresholds)) if v is not None]
     if len(targets) > 1:
@@ -83,9 +91,20 @@ def models_rule(
         target = cand.check_shares(shares)
     if target is not None and np.any(np.asarray(target) <= 0.0):
         allowed = np.asarray(target) > 0.0  # a share of 0 is a hard cap
+    if per_call:
+        if prices is None:
+            raise ConfigError(f"tokens=({PROMPT_TOKENS!r}, ...) prices each call by its own prompt: give "
+                              "prices={model: (input, output)} in USD per 1M tokens as well.")
+        if strategy == TIERS:
+            raise ConfigError(f"tokens=({PROMPT_TOKENS!r}, ...) weighs each call's own cost, which only the quality "
+                              "strategy does; give typical tokens=(input, output) for tiers.")
+        if settings is not None:
+            raise ConfigError(f"tokens=({PROMPT_TOKENS!r}, ...) is not available with online=True yet; give typical "
+                              "tokens=(input, output), or a fixed budget (online=False).")
     if strategy == TIERS:
         return TierRule.build(router, cand, prompts, target, thresholds, settings, allowed, tokens)
-    return QualityRule.build(router, cand, known, prompts, budget, target, settings, allowed, tokens)
+    return QualityRule.build(router, cand, known, prompts, budget, target, settings, allowed, tokens,
+                             per_call=per_call)
 
 
 def router_names(router: Router, candidates: Candidates, router_models: Any, model_names: Any) -> list[str | None]:

@@ -28,7 +28,8 @@ class QualityRule:
 
     def __init__(self, candidates: Candidates, columns: list[str], cutoffs: FixedTradeoff, *,
                  online: TradeoffController | None = None, allowed: np.ndarray | None = None,
-                 target_shares: dict[str, float] | None = None, tokens: tuple[float, float] | None = None) -> None:
+                 target_shares: dict[str, float] | None = None, tokens: tuple[float, float] | None = None,
+                 per_call: bool = False) -> None:
         self.candidates: Candidates | None = candidates
         self._cand = candidates
         self.labels: tuple[str, ...] = candidates.names
@@ -39,6 +40,8 @@ class QualityRule:
         self._allowed = allowed
         self.target_shares = target_shares
         self.tokens = tokens
+        #: each call priced by its own prompt's input tokens (``tokens=("prompt", output)``)
+        self.per_call = per_call
 
     @property
     def tradeoff(self) -> float:
@@ -56,17 +59,21 @@ class QualityRule:
         no_pair_choice(strong, weak)
         cand, name = self._cand, router.name
         out = []
-        for row in router.quality(prompts, self.columns).tolist():
-            index, lam, realised = self._cutoffs.route(row)
+        call_costs = cand.call_costs(prompts) if self.per_call else None
+        relative = None if call_costs is None else cand.relative(call_costs)
+        for i, row in enumerate(router.quality(prompts, self.columns).tolist()):
+            costs = self._fixed.relative_costs if relative is None else relative[i]
+            index, lam, realised = self._cutoffs.route(row) if relative is None else self._fixed.route(row, costs)
             if self._allowed is not None and not self._allowed[index]:
-                utility = np.asarray(row) - lam * self._fixed.relative_costs + self._fixed.offsets
+                utility = np.asarray(row) - lam * costs + self._fixed.offsets
                 utility[~self._allowed] = -np.inf
                 index = int(len(utility) - 1 - np.argmax(utility[::-1]))  # the cheaper on a tie
+            expected = (None if cand.costs is None else cand.costs[index]) if call_costs is None \
+                else float(call_costs[i, index])
             out.append(RoutingDecision(
                 model=cand.names[index], score=row[index], threshold=lam, router=name, tier=index,
                 strategy=QUALITY, scores=dict(zip(cand.names, row)),
-                expected_cost=None if cand.costs is None else cand.costs[index], strongest_cost=cand.strongest_cost,
-                realised_shares=realised,
+                expected_cost=expected, strongest_cost=cand.strongest_cost, realised_shares=realised,
             ))
         return out
 
@@ -76,16 +83,18 @@ class QualityRule:
 
     def describe(self) -> str:
         online = ", online" if self.online is not None else ""
-        return f"models={list(self.labels)}, strategy={self.strategy!r}, tradeoff={self.tradeoff:.4f}{online}"
+        per_call = ", priced per prompt" if self.per_call else ""
+        return f"models={list(self.labels)}, strategy={self.strategy!r}, tradeoff={self.tradeoff:.4f}{online}{per_call}"
 
     @classmethod
     def build(cls, router: Router, candidates: Candidates, columns: list[str], prompts: list[str] | None,
               budget: float | None, target: np.ndarray | None, settings: dict[str, float] | None,
-              allowed: np.ndarray | None, tokens: tuple[float, float]) -> QualityRule:
+              allowed: np.ndarray | None, tokens: tuple[float, float], *, per_call: bool = False) -> QualityRule:
         """The quality rule for ``candidates``: ``lam`` spending ``budget`` (expected USD per
         call), or offsets giving each model its ``target`` share, on the predicted qualities of
         ``prompts`` (default: the router's stored sample); neither: the best predicted quality.
-        ``settings``: online controller settings (None: fixed)."""
+        ``settings``: online controller settings (None: fixed). ``per_call``: each call is priced
+        by its own prompt (the budget too, on ``prompts``; the stored sample has only typical costs)."""
         sample = None
         if prompts:
             sample = router.quality(prompts, columns)
@@ -104,10 +113,11 @@ class QualityRule:
                 "shares cannot be set; give calibration_prompts=[typical prompts], or online=True."
             )
         if sample is not None:
+            sample_costs = candidates.relative(candidates.call_costs(prompts)) if per_call and prompts else relative_costs
             if relative_budget is not None:
-                lam = tradeoff_for_budget(sample, relative_costs, relative_budget)
+                lam = tradeoff_for_budget(sample, sample_costs, relative_budget)
             elif target is not None:
-                offsets = offsets_for_shares(sample, relative_costs, 0.0, target)
+                offsets = offsets_for_shares(sample, sample_costs, 0.0, target)
         fixed = FixedTradeoff(relative_costs, lam, offsets)
         online = None
         if settings is not None:
@@ -119,7 +129,7 @@ class QualityRule:
                 shares=target, spread=spread, costs=costs, **settings,
             )
         return cls(candidates, columns, fixed, online=online, allowed=allowed, target_shares=target_shares,
-                   tokens=tokens)
+                   tokens=tokens, per_call=per_call)
 
 
 def check_quality_router(router: Router, candidates: Candidates, columns: list[str | None]) -> list[str]:

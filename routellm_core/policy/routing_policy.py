@@ -66,8 +66,11 @@ class RoutingPolicy:
     rest) or ``thresholds`` (N - 1 cut-offs, tiers only); with none, tiers get equal shares and
     the quality strategy picks the best predicted quality. ``tokens=(input, output)``: typical
     tokens of a call (default: the input estimated from the calibration prompts, else
-    ``DEFAULT_TOKENS``). ``strategy``: ``"auto"`` (``"quality"`` when the router predicts each
-    model's quality and knows every model, else ``"tiers"``), ``"tiers"`` or ``"quality"``.
+    ``DEFAULT_TOKENS``); ``tokens=("prompt", output)``: the quality strategy prices each call by its
+    own prompt (characters / 4 input tokens), so a long prompt weighs more on a dear model; its
+    budget is calibrated on ``calibration_prompts`` when given. ``strategy``: ``"auto"``
+    (``"quality"`` when the router predicts each model's quality and knows every model, else
+    ``"tiers"``), ``"tiers"`` or ``"quality"``.
     ``router_models`` / ``model_names``: the names the router knows the models by (given
     explicitly / tried when a model's own name is unknown to it). ``calibration_prompts``:
     typical prompts to calibrate on instead of the router's stored calibration.
@@ -89,7 +92,7 @@ class RoutingPolicy:
         strong_fraction: float | None = None,
         models: Sequence[str] | None = None,
         prices: Mapping[str, Any] | None = None,
-        tokens: tuple[float, float] | None = None,
+        tokens: tuple[float | str, float] | None = None,
         budget: float | None = None,
         shares: Mapping[str, float] | None = None,
         thresholds: Sequence[float] | None = None,

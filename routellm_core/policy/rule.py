@@ -90,8 +90,10 @@ class FixedTradeoff:
     def __init__(self, relative_costs: np.ndarray, lam: float, offsets: np.ndarray) -> None:
         self.relative_costs, self.tradeoff, self.offsets = relative_costs, lam, offsets
 
-    def route(self, quality: Sequence[float]) -> tuple[int, float, Any]:
-        index = int(tradeoff_choice(np.asarray(quality), self.relative_costs, self.tradeoff, self.offsets))
+    def route(self, quality: Sequence[float], relative_costs: np.ndarray | None = None) -> tuple[int, float, Any]:
+        """``relative_costs``: this call's own (M,) costs, when each call is priced by its prompt."""
+        costs = self.relative_costs if relative_costs is None else relative_costs
+        index = int(tradeoff_choice(np.asarray(quality), costs, self.tradeoff, self.offsets))
         return index, self.tradeoff, None
 
 

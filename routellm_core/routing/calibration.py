@@ -149,7 +149,8 @@ def shares_for_budget(costs: Sequence[float], budget: Any) -> np.ndarray:
 def tradeoff_choice(quality: np.ndarray, relative_costs: np.ndarray, lam: float,
                     offsets: np.ndarray | None = None) -> np.ndarray:
     """Index of the chosen model for each row of ``quality`` (n, M): ``argmax q - lam * cost +
-    offset``, the cheaper (later) model on a tie. Also the per-call rule of the policy."""
+    offset``, the cheaper (later) model on a tie. Also the per-call rule of the policy.
+    ``relative_costs``: (M,), or (n, M) when each call has its own cost."""
     u = quality - lam * relative_costs
     if offsets is not None:
         u = u + offsets
@@ -159,16 +160,24 @@ def tradeoff_choice(quality: np.ndarray, relative_costs: np.ndarray, lam: float,
 def tradeoff_for_budget(quality: np.ndarray, relative_costs: np.ndarray, budget: float,
                         offsets: np.ndarray | None = None) -> float:
     """The smallest ``lam`` >= 0 whose choices on the calibration rows ``quality`` (n, M) cost
-    at most ``budget`` (a relative cost in [0, 1]) on average."""
+    at most ``budget`` (a relative cost in [0, 1]) on average. ``relative_costs``: one per model
+    (M,), or one per row and model (n, M) when each call has its own cost."""
     c = np.asarray(relative_costs, dtype=np.float64)
 
     def mean_cost(lam: float) -> float:
-        return float(c[tradeoff_choice(quality, c, lam, offsets)].mean())
+        choice = tradeoff_choice(quality, c, lam, offsets)
+        if c.ndim == 1:
+            return float(c[choice].mean())
+        return float(np.take_along_axis(c, choice[:, None], axis=1).mean())
 
     if mean_cost(0.0) <= budget:
         return 0.0
     spread = float(np.ptp(quality)) + float(np.ptp(offsets)) if offsets is not None else float(np.ptp(quality))
-    gap = float(np.min(np.diff(np.unique(c)))) if len(np.unique(c)) > 1 else 1.0
+    if c.ndim == 1:
+        gap = float(np.min(np.diff(np.unique(c)))) if len(np.unique(c)) > 1 else 1.0
+    else:  # per row: the least margin of any model over that row's cheapest
+        above = np.sort(c, axis=1)[:, 1:] - c.min(axis=1, keepdims=True)
+        gap = float(above[above > 0].min()) if np.any(above > 0) else 1.0
     hi = 2.0 * (spread + 1e-9) / gap  # beyond this the cheapest model wins every row
     lo = 0.0
     for _ in range(60):

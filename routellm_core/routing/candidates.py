@@ -8,6 +8,8 @@ Prices are USD per 1M tokens, ``(input, output)`` or one number for both. A call
 is ``input_price * input_tokens / 1e6 + output_price * output_tokens / 1e6`` with the typical
 token counts of a call: given by the user (``tokens=(input, output)``), else the input estimated
 from calibration prompts (``estimate_tokens``: 4 characters a token) or ``DEFAULT_TOKENS``.
+``tokens=("prompt", output)`` counts each call's own input instead (``Candidates.call_costs``):
+a long prompt then costs more on every model, and the quality strategy weighs that per call.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from routellm_core.utils.validation import finite_number
 DEFAULT_TOKENS = (500.0, 300.0)
 #: characters per token of the input estimate (OpenAI's rule of thumb for English text)
 CHARS_PER_TOKEN = 4.0
+#: ``tokens=(PROMPT_TOKENS, output)``: each call's input tokens are its own prompt's
+PROMPT_TOKENS = "prompt"
 
 
 def estimate_tokens(prompts: Iterable[str]) -> float:
@@ -51,13 +55,24 @@ def _price(name: str, value: Any) -> tuple[float, float]:
     return p, p
 
 
-def check_tokens(tokens: Any) -> tuple[float, float]:
-    """``(input, output)`` typical tokens per call, each a finite number >= 0."""
-    hint = "Give the typical tokens of one call as (input, output), e.g. (800, 300)."
+def prompt_tokens(prompts: Iterable[str]) -> np.ndarray:
+    """Each prompt's input tokens, estimated as characters / 4 (at least 1)."""
+    return np.maximum(1.0, np.fromiter((len(p) for p in prompts), dtype=np.float64) / CHARS_PER_TOKEN)
+
+
+def check_tokens(tokens: Any) -> tuple[float | str, float]:
+    """``(input, output)`` typical tokens per call, each a finite number >= 0; the input may be
+    ``"prompt"`` (``PROMPT_TOKENS``): each call's own prompt."""
+    hint = ("Give the typical tokens of one call as (input, output), e.g. (800, 300), or "
+            f"({PROMPT_TOKENS!r}, 300) to count each prompt's own input tokens.")
     if not isinstance(tokens, (tuple, list)) or len(tokens) != 2:
         raise ConfigError(f"tokens must be (input, output), got {tokens!r}. {hint}")
-    return (finite_number("tokens input", tokens[0], minimum=0.0, hint=hint),
-            finite_number("tokens output", tokens[1], minimum=0.0, hint=hint))
+    n_out = finite_number("tokens output", tokens[1], minimum=0.0, hint=hint)
+    if isinstance(tokens[0], str):
+        if tokens[0] != PROMPT_TOKENS:
+            raise ConfigError(f"tokens input must be a number or {PROMPT_TOKENS!r}, got {tokens[0]!r}. {hint}")
+        return PROMPT_TOKENS, n_out
+    return finite_number("tokens input", tokens[0], minimum=0.0, hint=hint), n_out
 
 
 @dataclass(frozen=True)
@@ -67,6 +82,10 @@ class Candidates:
 
     names: tuple[str, ...]
     costs: tuple[float, ...] | None = None
+    #: per model (input, output) USD per 1M tokens, in ``names`` order (None without prices)
+    prices: tuple[tuple[float, float], ...] | None = None
+    #: the (input, output) tokens ``costs`` assume
+    tokens: tuple[float, float] | None = None
 
     @classmethod
     def build(
@@ -97,9 +116,11 @@ class Candidates:
                 + (f"; missing: {missing}" if missing else "") + (f"; unknown: {extra}" if extra else "") + "."
             )
         n_in, n_out = tokens
-        costs = {n: (lambda p: p[0] * n_in / 1e6 + p[1] * n_out / 1e6)(_price(n, prices[n])) for n in names}
+        pairs = {n: _price(n, prices[n]) for n in names}
+        costs = {n: p[0] * n_in / 1e6 + p[1] * n_out / 1e6 for n, p in pairs.items()}
         order = sorted(range(len(names)), key=lambda i: -costs[names[i]])  # stable: ties keep order
-        return cls(tuple(names[i] for i in order), tuple(costs[names[i]] for i in order))
+        return cls(tuple(names[i] for i in order), tuple(costs[names[i]] for i in order),
+                   tuple(pairs[names[i]] for i in order), (float(n_in), float(n_out)))
 
     def __len__(self) -> int:
         return len(self.names)
@@ -117,12 +138,23 @@ class Candidates:
     def strongest_cost(self) -> float | None:
         return None if self.costs is None else self.costs[0]
 
+    def call_costs(self, prompts: Sequence[str]) -> np.ndarray:
+        """USD cost of a call to each model (n, M) with each prompt's own input tokens
+        (``prompt_tokens``) and the typical output tokens. Needs prices."""
+        if self.prices is None or self.tokens is None:
+            raise ConfigError("per-call costs need prices={model: (input, output)} in USD per 1M tokens.")
+        p = np.asarray(self.prices, dtype=np.float64)
+        return (prompt_tokens(prompts)[:, None] * p[:, 0] + self.tokens[1] * p[:, 1]) / 1e6
+
     def relative_costs(self) -> np.ndarray:
         """Costs divided by the largest (in [0, 1]); zeros without prices."""
-        if self.costs is None or max(self.costs) <= 0:
-            return np.zeros(len(self.names))
-        c = np.asarray(self.costs, dtype=np.float64)
-        return c / c.max()
+        return self.relative(np.asarray(self.costs if self.costs is not None else [0.0] * len(self), dtype=np.float64))
+
+    def relative(self, costs: np.ndarray) -> np.ndarray:
+        """USD ``costs`` in the unit of ``relative_costs`` (the largest typical cost is 1; zeros
+        without prices)."""
+        top = max(self.costs) if self.costs else 0.0
+        return costs / top if top > 0 else np.zeros_like(costs)
 
     def fallback_order(self, name: str) -> list[str]:
         """The other models a failed call to ``name`` falls back to: nearest tier first, the

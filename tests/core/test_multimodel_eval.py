@@ -13,6 +13,7 @@ from routellm_core.cli.evaluate import main
 from routellm_core.data.golden import GoldenRow
 from routellm_core.evaluation.multimodel import (
     CostCurve,
+    call_cost_estimates,
     concave_hull,
     efficient_models,
     multimodel_data,
@@ -86,6 +87,28 @@ def test_costs_from_prices_and_without_costs() -> None:
         multimodel_data(rows, models=["A", "Z"])
 
 
+def test_costs_per_prompt_and_the_estimates_a_router_routes_by() -> None:
+    """tokens=("prompt", OUT) prices each row by its prompt; ``call_cost_estimates`` (a price per
+    prompt token and a fixed part, fitted on a reference) reproduces such costs exactly; with no
+    signal in the predicted qualities, pricing each call lets a router send the short prompts to
+    the dear model first, above the random mix, which the same router with mean costs only ties."""
+    rows = [GoldenRow("x" * (40 * (1 + i % 10)), {"A": 1.0, "C": float(i % 2)}, id=str(i)) for i in range(200)]
+    data = multimodel_data(rows, prices={"A": (10, 30), "C": (1, 3)}, tokens=("prompt", 100))
+    n_in = np.array([len(r.prompt) / 4 for r in rows])
+    assert data.models == ["A", "C"]
+    assert data.costs[:, 0] == pytest.approx((n_in * 10 + 100 * 30) / 1e6)
+    assert call_cost_estimates(data, data.prompts) == pytest.approx(data.costs)
+    flat = multimodel_data(rows, prices={"A": (10, 30), "C": (1, 3)}, tokens=(1000, 100))
+    assert call_cost_estimates(flat, data.prompts) == pytest.approx(flat.costs)  # no slope on flat costs
+    assert call_cost_estimates(multimodel_data(rows), data.prompts) is None
+    flat_q = np.tile([0.9, 0.5], (len(rows), 1))  # the router knows nothing about the prompts
+    lo, hi = float(data.costs.mean(axis=0).min()), float(data.costs.mean(axis=0).max())
+    mix = random_mix(data).aiq(lo, hi)
+    by_mean = quality_router_curve(flat_q, data).aiq(lo, hi)
+    by_call = quality_router_curve(flat_q, data, call_costs=call_cost_estimates(data, data.prompts)).aiq(lo, hi)
+    assert by_mean == pytest.approx(mix) and by_call > mix + 0.01
+
+
 def test_aiq_of_a_curve_starting_inside_the_range() -> None:
     curve = CostCurve(np.array([2.0, 3.0]), np.array([0.6, 0.9]))
     assert curve.aiq(1.0, 4.0) == pytest.approx((0.75 + 0.9) / 3)  # nothing below 2, flat after 3
@@ -152,6 +175,18 @@ def test_cli_multimodel_prices_cv_tiers_and_quality_only(tmp_path: Path, capsys:
     bars = tmp_path / "bars.png"
     assert main(["--multimodel", str(both), "--routers", "random", "--quiet", "--plot", str(bars)]) == 0
     assert "quality figures only" in capsys.readouterr().out and bars.read_bytes()[:4] == b"\x89PNG"
+    per_prompt = tmp_path / "per_prompt.json"
+    assert main(["--multimodel", str(both), "--cv", "2", "--prices", str(prices), "--tokens", "prompt", "50",
+                 "--routers", "quality_ridge", "--router-opt", "quality_ridge.embedding_weight=0", "--binarize",
+                 "--quiet", "--out-json", str(per_prompt)]) == 0
+    report = json.loads(per_prompt.read_text())
+    assert "each prompt's own input + 50 output" in report["costs"]
+    assert report["summary"]["systems"]["quality_ridge"]["aiq"] is not None
+    capsys.readouterr()
+    assert main(["--multimodel", str(both), "--prices", str(prices), "--tokens", "prompt", "prompt", "--quiet"]) == 2
+    assert "only IN" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--multimodel", str(both), "--prices", str(prices), "--tokens", "words", "1"])
     assert main(["--multimodel", str(both), "--train", str(both), "--cv", "2", "--quiet"]) == 2
     assert "not both" in capsys.readouterr().err
     assert main(["--multimodel", str(both), "--strong", "big", "--quiet"]) == 2

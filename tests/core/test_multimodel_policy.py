@@ -227,6 +227,48 @@ def test_policy_quality_picks_the_best_trade_off() -> None:
     assert stored.tradeoff >= 0.0
 
 
+def test_policy_quality_prices_each_call_by_its_own_prompt() -> None:
+    """tokens=("prompt", output): a call's cost counts its prompt's tokens, so at one trade-off the
+    same predicted qualities send a long prompt to a cheaper model than a short one, the budget
+    holds on the calibration prompts' own costs, and the decision reports the call's own cost."""
+    router = tiny_router()
+    two = {k: PRICES[k] for k in ("big", "small")}
+    cand = Candidates.build(["big", "small"], two, tokens=(100, 300))
+    short, long_ = HARD_EXAMPLE, HARD_EXAMPLE + " Here is the whole context." * 400
+    costs = cand.call_costs([short, long_])
+    expected_short = (len(short) / 4 * np.array([15, 0.15]) + 300 * np.array([75, 0.6])) / 1e6
+    assert costs[0] == pytest.approx(expected_short) and np.all(costs[1] > costs[0])
+    assert cand.relative(costs) == pytest.approx(costs / max(cand.costs))
+    assert cand.relative_costs() == pytest.approx(np.asarray(cand.costs) / max(cand.costs))
+    assert Candidates.build(["a", "b"]).relative_costs().tolist() == [0.0, 0.0]
+    typical = TYPICAL + [p + " More context follows." * 60 for p in TYPICAL]
+    per_call = RoutingPolicy(router, models=["big", "mid", "small"], router_models=ALIASES, prices=PRICES,
+                             budget=0.004, tokens=("prompt", 300), calibration_prompts=typical)
+    assert "priced per prompt" in repr(per_call)
+    decisions = per_call.decide_batch(typical)
+    spent = np.mean([d.expected_cost for d in decisions])
+    assert spent <= 0.004 + 1e-12 and spent == pytest.approx(0.004, rel=0.3)
+    own = Candidates.build(["big", "mid", "small"], PRICES, tokens=(1, 300)).call_costs(typical)
+    names = ["big", "mid", "small"]
+    assert [d.expected_cost for d in decisions] == pytest.approx([own[i, names.index(d.model)]
+                                                                  for i, d in enumerate(decisions)])
+    # the same prompt made long goes to a model no dearer than the short one's
+    for p in TYPICAL[:10]:
+        a, b = per_call.decide(p), per_call.decide(p + " More context follows." * 60)
+        assert names.index(b.model) >= names.index(a.model)
+    assert any(per_call.decide(p).model != per_call.decide(p + " More context follows." * 60).model
+               for p in TYPICAL)
+    with pytest.raises(ConfigError, match="prices"):
+        RoutingPolicy(router, models=names, router_models=ALIASES, tokens=("prompt", 300))
+    with pytest.raises(ConfigError, match="quality strategy"):
+        RoutingPolicy(router, models=names, prices=PRICES, tokens=("prompt", 300), strategy="tiers")
+    with pytest.raises(ConfigError, match="online"):
+        RoutingPolicy(router, models=names, router_models=ALIASES, prices=PRICES, budget=0.004,
+                      tokens=("prompt", 300), calibration_prompts=TYPICAL, online=True)
+    with pytest.raises(ConfigError, match="'prompt'"):
+        RoutingPolicy(router, models=names, prices=PRICES, tokens=("words", 300))
+
+
 # ---------------------------------------------------------------------------- quality routers
 def _golden(n: int = 60) -> list[GoldenRow]:
     """'big' solves everything, 'small' only small talk, 'mid' small talk and half the maths."""

@@ -124,6 +124,13 @@ def test_quality_strategy_trades_predicted_quality_against_price(provider_server
                   calibration_prompts=[HARD_EXAMPLE, MEDIUM_EXAMPLE, EASY_EXAMPLE] * 3)
     routing = cheap.invoke(HARD_EXAMPLE).response_metadata["routing"]
     assert routing["threshold"] > 0 and routing["expected_cost"] < routing["strongest_cost"]
+    # each call priced by its own prompt: the metadata reports that call's cost
+    per_call = three(thresholds=None, router_models=aliases, tokens=("prompt", 300))
+    assert "priced per prompt" in repr(per_call.policy)
+    for prompt in (HARD_EXAMPLE, HARD_EXAMPLE + " Context." * 500):
+        routing = per_call.invoke(prompt).response_metadata["routing"]
+        price_in, price_out = PRICES[routing["model"]]
+        assert routing["expected_cost"] == pytest.approx((len(prompt) / 4 * price_in + 300 * price_out) / 1e6)
 
 
 def test_online_mode_reports_realised_shares(provider_server: ProviderServer) -> None:

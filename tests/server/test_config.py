@@ -180,6 +180,15 @@ def test_config_errors_name_the_line(text, line, needle):
     assert f"routellm.yaml, line {line}:" in str(err.value) and needle in str(err.value)
 
 
+def test_route_tokens_may_price_each_call_by_its_prompt():
+    head = "models:\n  a: {model: openai:x, price: [1, 2]}\n  b: {model: openai:y, price: 0.1}\nroutes:\n"
+    config = parse_config(head + "  r: {tokens: [prompt, 300]}\n  t: {tokens: [500, 300]}\n", "routellm.yaml")
+    assert config.routes["r"].options["tokens"] == ("prompt", 300.0)
+    assert config.routes["t"].options["tokens"] == (500.0, 300.0)
+    with pytest.raises(ConfigError, match="line 5"):
+        parse_config(head + "  r: {tokens: [words, 300]}\n", "routellm.yaml")
+
+
 def test_a_route_the_policy_refuses_names_its_line(tmp_path, monkeypatch):
     from langchain_routellm.server.models import RoutedModels, ServerSettings
 
