@@ -98,9 +98,9 @@ def models_rule(
         if strategy == TIERS:
             raise ConfigError(f"tokens=({PROMPT_TOKENS!r}, ...) weighs each call's own cost, which only the quality "
                               "strategy does; give typical tokens=(input, output) for tiers.")
-        if settings is not None:
-            raise ConfigError(f"tokens=({PROMPT_TOKENS!r}, ...) is not available with online=True yet; give typical "
-                              "tokens=(input, output), or a fixed budget (online=False).")
+        if settings is not None and settings.get("redis_url"):
+            raise ConfigError(f"tokens=({PROMPT_TOKENS!r}, ...) is not available with a controller shared in Redis "
+                              "(redis_url) yet; give typical tokens=(input, output), or keep online per process.")
     if strategy == TIERS:
         return TierRule.build(router, cand, prompts, target, thresholds, settings, allowed, tokens)
     return QualityRule.build(router, cand, known, prompts, budget, target, settings, allowed, tokens,

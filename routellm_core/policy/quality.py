@@ -63,7 +63,7 @@ class QualityRule:
         relative = None if call_costs is None else cand.relative(call_costs)
         for i, row in enumerate(router.quality(prompts, self.columns).tolist()):
             costs = self._fixed.relative_costs if relative is None else relative[i]
-            index, lam, realised = self._cutoffs.route(row) if relative is None else self._fixed.route(row, costs)
+            index, lam, realised = self._cutoffs.route(row) if relative is None else self._cutoffs.route(row, costs)
             if self._allowed is not None and not self._allowed[index]:
                 utility = np.asarray(row) - lam * costs + self._fixed.offsets
                 utility[~self._allowed] = -np.inf

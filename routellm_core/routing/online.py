@@ -105,9 +105,10 @@ class _Controller:
         self._costs = None if costs is None else [float(c) for c in costs]
         self._spend = None if self._costs is None else sum(c * t for c, t in zip(self._costs, self._recent))
 
-    def _record(self, index: int, deviation: float) -> dict[str, float]:
-        """Count a call to model ``index`` whose score lay ``deviation`` from the usual; return
-        the realised shares. Call with the lock held."""
+    def _record(self, index: int, deviation: float, cost: float | None = None) -> dict[str, float]:
+        """Count a call to model ``index`` whose score lay ``deviation`` from the usual (``cost``:
+        its own expected cost, default the model's typical one); return the realised shares. Call
+        with the lock held."""
         keep = self._keep
         self._counts[index] += 1
         recent = self._recent
@@ -115,7 +116,7 @@ class _Controller:
             recent[j] *= keep
         recent[index] += 1.0 - keep
         if self._costs is not None and self._spend is not None:
-            self._spend = keep * self._spend + (1.0 - keep) * self._costs[index]
+            self._spend = keep * self._spend + (1.0 - keep) * (self._costs[index] if cost is None else cost)
         self._spread = max(self._spread + (1.0 - keep) * (deviation - self._spread), 1e-6)
         return dict(zip(self.names, recent))
 
@@ -224,17 +225,22 @@ class TradeoffController(_Controller):
         with self._lock:
             return tuple(self._b)
 
-    def route(self, quality: Sequence[float]) -> tuple[int, float, dict[str, float]]:
+    def route(self, quality: Sequence[float],
+              relative_costs: Sequence[float] | None = None) -> tuple[int, float, dict[str, float]]:
         """(chosen index, the ``lam`` it was chosen with, realised shares) for one call's
-        predicted qualities; then ``lam`` and the offsets move toward their targets."""
+        predicted qualities (``relative_costs``: this call's own, when each call is priced by its
+        prompt; per process only); then ``lam`` and the offsets move toward their targets."""
         q = [float(x) for x in quality]
+        if relative_costs is not None and self.shared is not None:
+            raise ConfigError("a controller shared in Redis prices every call alike; give typical tokens.")
         if self.shared is not None:
             mean_q = sum(q) / len(q)
             found = self.shared.route(json.dumps(q), repr(math.sqrt(sum((x - mean_q) ** 2 for x in q) / len(q))))
             if found is not None:
                 return found[0], found[1][0], found[2]
         with self._lock:
-            lam, b, c = self._lam, self._b, self._c
+            lam, b = self._lam, self._b
+            c = self._c if relative_costs is None else [float(x) for x in relative_costs]
             index = int(tradeoff_choice(np.asarray(q), np.asarray(c), lam, np.asarray(b)))
             eta = self.step * self._spread
             if self._budget is not None:
@@ -246,4 +252,5 @@ class TradeoffController(_Controller):
                 for j in range(len(b)):
                     b[j] -= mean
             mean_q = sum(q) / len(q)
-            return index, lam, self._record(index, math.sqrt(sum((x - mean_q) ** 2 for x in q) / len(q)))
+            cost = None if relative_costs is None or not self._costs else c[index] * max(self._costs)
+            return index, lam, self._record(index, math.sqrt(sum((x - mean_q) ** 2 for x in q) / len(q)), cost)

@@ -262,9 +262,15 @@ def test_policy_quality_prices_each_call_by_its_own_prompt() -> None:
         RoutingPolicy(router, models=names, router_models=ALIASES, tokens=("prompt", 300))
     with pytest.raises(ConfigError, match="quality strategy"):
         RoutingPolicy(router, models=names, prices=PRICES, tokens=("prompt", 300), strategy="tiers")
-    with pytest.raises(ConfigError, match="online"):
+    # online (per process): the trade-off follows the calls' own costs toward the budget
+    online = RoutingPolicy(router, models=names, router_models=ALIASES, prices=PRICES, budget=0.004,
+                           tokens=("prompt", 300), calibration_prompts=typical, online={"halflife": 200})
+    stream = [d for _ in range(5) for d in online.decide_batch(typical)]
+    assert online.online.realised_cost == pytest.approx(0.004, rel=0.3)
+    assert np.mean([d.expected_cost for d in stream[-200:]]) == pytest.approx(0.004, rel=0.3)
+    with pytest.raises(ConfigError, match="Redis"):
         RoutingPolicy(router, models=names, router_models=ALIASES, prices=PRICES, budget=0.004,
-                      tokens=("prompt", 300), calibration_prompts=TYPICAL, online=True)
+                      tokens=("prompt", 300), online={"redis_url": "redis://localhost:1/0", "key": "k"})
     with pytest.raises(ConfigError, match="'prompt'"):
         RoutingPolicy(router, models=names, prices=PRICES, tokens=("words", 300))
 
