@@ -91,7 +91,8 @@ def main() -> None:
             held = {rows[i].prompt for i in test}
             train = [r for r, k in zip(rows, fold) if k != f and r.prompt not in held]
             reference = multimodel_data(train, models=data.models, prices=prices, tokens=TOKENS)
-            router = cls(**{"prices": cost_prices(reference), **opts}) if "prices" in cls().get_params() else cls(**opts)
+            takes_prices = "prices" in cls().get_params()
+            router = cls(**{"prices": cost_prices(reference), **opts}) if takes_prices else cls(**opts)
             router.fit(golden_to_all_pair_battles(train))
             prompts = [data.prompts[i] for i in test]
             quality[test] = router.quality(prompts, data.models)

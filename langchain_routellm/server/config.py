@@ -24,8 +24,9 @@ A route takes one target: ``share`` (of calls to its first model), ``shares``
 (``{model: share}``), ``threshold`` (two models) or ``thresholds`` (N - 1 cut-offs), or
 ``budget`` (expected USD per call; needs prices); ``online`` (``true`` or a mapping) is handed
 unchanged to ``RoutingPolicy(online=...)``; ``strategy`` (``tiers``/``quality``/``auto``) and
-``tokens`` (``[input, output]``, or ``[prompt, output]`` to price each call by its own prompt) too. Every error is refused at start with the file and the line
-(PyYAML's node marks; the file is read with the safe loader's constructors only).
+``tokens`` (``[input, output]``, or ``[prompt, output]`` to price each call by its own prompt)
+too. Every error is refused at start with the file and the line (PyYAML's node marks; the file is
+read with the safe loader's constructors only).
 """
 
 from __future__ import annotations

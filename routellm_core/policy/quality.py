@@ -113,7 +113,9 @@ class QualityRule:
                 "shares cannot be set; give calibration_prompts=[typical prompts], or online=True."
             )
         if sample is not None:
-            sample_costs = candidates.relative(candidates.call_costs(prompts)) if per_call and prompts else relative_costs
+            sample_costs = relative_costs
+            if per_call and prompts:  # the calibration prompts' own costs
+                sample_costs = candidates.relative(candidates.call_costs(prompts))
             if relative_budget is not None:
                 lam = tradeoff_for_budget(sample, sample_costs, relative_budget)
             elif target is not None:

@@ -148,7 +148,8 @@ class Candidates:
 
     def relative_costs(self) -> np.ndarray:
         """Costs divided by the largest (in [0, 1]); zeros without prices."""
-        return self.relative(np.asarray(self.costs if self.costs is not None else [0.0] * len(self), dtype=np.float64))
+        costs = self.costs if self.costs is not None else (0.0,) * len(self)
+        return self.relative(np.asarray(costs, dtype=np.float64))
 
     def relative(self, costs: np.ndarray) -> np.ndarray:
         """USD ``costs`` in the unit of ``relative_costs`` (the largest typical cost is 1; zeros
