@@ -107,6 +107,11 @@ def test_quality_budget_and_online(three, provider_server) -> None:
     assert llm.strategy == "quality" and llm.policy.tradeoff > 0
     routing = llm.chat(user(HARD_EXAMPLE)).additional_kwargs["routing"]
     assert set(routing["scores"]) == {"big", "mid", "small"} and routing["strategy"] == "quality"
+    per_call = three(thresholds=None, router_models=aliases, tokens=("prompt", 300))  # priced by its prompt
+    long_prompt = HARD_EXAMPLE + " Context." * 500
+    routing = per_call.complete(long_prompt).additional_kwargs["routing"]
+    price_in, price_out = PRICES[routing["model"]]
+    assert routing["expected_cost"] == pytest.approx((len(long_prompt) / 4 * price_in + 300 * price_out) / 1e6)
     online = three(thresholds=None, shares={"big": 0.2, "mid": 0.3}, online=True)
     assert online.online
     for text, _ in EXPECTED * 3:
