@@ -12,7 +12,11 @@ hash) and prints the figures below. Recipes (``--recipes``):
   stronger penalty leans on the dense statistics that carry a prompt's shape across sources);
 - ``latent``: ``latent_ridge`` (labels from the joint latent scale), the weights of ``judge_scale``;
 - ``minilm``: ``default`` on the full all-MiniLM-L6-v2 transformer embedding (embedding weight 1), the
-  heavier tier (about 5-10 ms a prompt on CPU; needs the ``sentence-transformers`` extra).
+  heavier tier (about 5-10 ms a prompt on CPU; needs the ``sentence-transformers`` extra);
+- ``bert``: the ``bert`` router (all-MiniLM-L6-v2 fine-tuned, top 2 layers, 128 tokens, 2 epochs,
+  batch 16, lr 1e-4) on ``default``'s pooled labels and source weights as soft targets
+  (``pooling.tier_battles``), with ``BERT_MMLU_TRAIN`` of the MMLU training prompts (a 2-core CPU
+  budget); needs the ``classifiers`` extra, about 30-40 minutes on one thread.
 
 Figures:
 
@@ -51,7 +55,7 @@ import easy_hard_probe  # noqa: E402
 import task_type_probe  # noqa: E402
 
 from routellm_core.data import Battles, read_golden  # noqa: E402
-from routellm_core.data.pooling import pool_labels  # noqa: E402
+from routellm_core.data.pooling import pool_labels, source_prompt_weights, tier_battles  # noqa: E402
 from routellm_core.data.training_data import build_training_data, holdout  # noqa: E402
 from routellm_core.evaluation import evaluate_scores, oracle_scores  # noqa: E402
 from routellm_core.routers.registry import router_class  # noqa: E402
@@ -73,8 +77,46 @@ RECIPES: dict[str, tuple[str, str | None, dict]] = {
     "latent": ("latent_ridge", None, {"source_weights": WEIGHTS}),
     # the heavier tier: the shipped recipe on the full all-MiniLM-L6-v2 transformer embedding
     "minilm": ("pooled_ridge", "auto", {**SHIPPED, "embedder": "all-MiniLM-L6-v2", "embedding_weight": 1.0}),
+    # the fine-tuned heavier tier: bert on the shipped recipe's pooled labels (PooledBert)
+    "bert": ("bert", "auto", {"source_weights": SHIPPED["source_weights"]}),
 }
 COMMON = {"alpha": 10, "stats_weight": 1, "embedding_weight": 0.3}
+#: MMLU training prompts kept for ``bert`` (of about 11,000): one fit in about 5 minutes on one CPU thread
+BERT_MMLU_TRAIN = 2000
+BERT_OPTS = {"base_model": "all-MiniLM-L6-v2", "train_layers": 2, "max_length": 128, "epochs": 2,
+             "batch_size": 16, "lr": 1e-4, "show_progress": False}
+
+
+class PooledBert:
+    """``bert`` fine-tuned on pooled labels: ``pool_labels`` (``pooled_ridge``'s tiers) with
+    ``source_prompt_weights``, as soft targets through ``tier_battles``; MMLU prompts subsampled
+    to ``mmlu_train`` (by a seeded draw) before pooling, so MMLU keeps its source weight."""
+
+    def __init__(self, source_weights: dict[str, float], mmlu_train: int = BERT_MMLU_TRAIN, **opts: Any) -> None:
+        self.source_weights, self.mmlu_train = source_weights, mmlu_train
+        self.router = router_class("bert")(**{**BERT_OPTS, **opts})
+
+    def fit(self, battles: Battles) -> PooledBert:
+        mmlu = sorted({p for p, s in zip(battles.prompts, battles.source) if s == "mmlu"})
+        if len(mmlu) > self.mmlu_train:
+            rng = np.random.default_rng(0)
+            drop = set(np.array(mmlu, dtype=object)[rng.permutation(len(mmlu))[self.mmlu_train:]])
+            battles = battles.subset([i for i, p in enumerate(battles.prompts) if p not in drop])
+        labels = pool_labels(battles)
+        weights, _ = source_prompt_weights(battles, labels.prompts, self.source_weights)
+        calibration = [labels.prompts[i] for i in np.random.default_rng(0).permutation(len(labels))[:500]]
+        self.router.fit(tier_battles(labels, weights), calibration_prompts=calibration)
+        return self
+
+    def score(self, prompts: list[str]) -> np.ndarray:
+        return np.asarray(self.router.score(prompts))
+
+
+def make_router(name: str, opts: dict[str, Any]) -> Any:
+    """A fresh router of a recipe: ``bert`` is ``PooledBert``; others their registry class with ``COMMON``."""
+    if name == "bert":
+        return PooledBert(**opts)
+    return router_class(name)(**{**COMMON, **opts})
 
 
 def headroom(scores: np.ndarray, strong: np.ndarray, weak: np.ndarray) -> tuple[float, float]:
@@ -174,7 +216,6 @@ def probe_figures(router: Any, sets: EvaluationSets) -> dict[str, float]:
 
 def evaluate_recipe(recipe: str, data: Path) -> dict[str, float]:
     name, tie_advantage, opts = RECIPES[recipe]
-    opts = {**COMMON, **opts}
     t0 = time.time()
     battles = recipe_battles(data, tie_advantage)
     sets = evaluation_sets(data, battles)
@@ -182,22 +223,23 @@ def evaluate_recipe(recipe: str, data: Path) -> dict[str, float]:
     out: dict[str, float] = {}
     for group, sources in groups.items():
         inside = set(battles.subset([i for i, s in enumerate(battles.source) if s in sources]).prompts)
-        router = router_class(name)(**opts)
+        router = make_router(name, opts)
         router.fit(battles.subset([i for i, p in enumerate(battles.prompts) if p not in inside]))
         prompts, strong, weak = sets.chat[group]
         apgr, room = headroom(np.asarray(router.score(prompts)), strong, weak)
         out[f"{group} LOSO APGR"], out[f"{group} LOSO headroom"] = apgr, room
+        print(f"{recipe}: {group} LOSO {room:+.3f} ({time.time() - t0:.0f} s)", file=sys.stderr, flush=True)
     oa_prompts, oa_strong, oa_weak = sets.chat["OA gpt-4"]
     fold = np.random.default_rng(0).permutation(len(oa_prompts)) % 3
     oa_scores = np.zeros(len(oa_prompts))
     for k in range(3):
         held = {p for p, f in zip(oa_prompts, fold) if f == k}
-        router = router_class(name)(**opts)
+        router = make_router(name, opts)
         router.fit(battles.subset([i for i, p in enumerate(battles.prompts) if p not in held]))
         idx = np.nonzero(fold == k)[0]
         oa_scores[idx] = np.asarray(router.score([oa_prompts[i] for i in idx]))
     out["OA gpt-4 in-domain APGR"], out["OA gpt-4 in-domain headroom"] = headroom(oa_scores, oa_strong, oa_weak)
-    router = router_class(name)(**opts)
+    router = make_router(name, opts)
     router.fit(battles)
     out.update(probe_figures(router, sets))
     print(f"{recipe}: done in {time.time() - t0:.0f} s", file=sys.stderr, flush=True)

@@ -14,6 +14,10 @@ A prompt judged in several sources gets the mean of its per-source qualities. Th
 **advantage** ``strong - weak`` (in [-1, 1]) is the routing target: how much a stronger model's
 answer is expected to beat a weaker one's, pooled over every pair. A golden (benchmark) file
 turned into battles pools the same way; with exactly two models it is that pair's outcome.
+
+``source_prompt_weights`` gives each source one total weight spread over its prompts (what
+``pooled_ridge`` trains with), and ``tier_battles`` turns pooled labels back into battles between two
+tier pseudo-models, so a classifier of battles (``bert``) learns the same labels as soft targets.
 """
 
 from __future__ import annotations
@@ -24,10 +28,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from routellm_core.data.battles import Battles
 from routellm_core.errors import DataFormatError
 from routellm_core.utils.validation import finite_number
 
 DEFAULT_STRONG_TIER = 0.5
+#: the pseudo-model names of ``tier_battles``
+STRONG_TIER_MODEL, WEAK_TIER_MODEL = "strong tier", "weak tier"
 
 
 @dataclass(frozen=True)
@@ -159,4 +166,55 @@ def pool_labels(battles, strong_tier: float = DEFAULT_STRONG_TIER, weak_tier: fl
         strong=np.array([np.mean([x[1] for x in per_prompt[p]]) for p in prompts]),
         weak=np.array([np.mean([x[2] for x in per_prompt[p]]) for p in prompts]),
         source=["+".join(sorted({x[0] for x in per_prompt[p]})) for p in prompts],
+    )
+
+
+def source_prompt_weights(
+    battles, prompts: Sequence[str], source_weights: dict[str, float] | None = None
+) -> tuple[np.ndarray, dict[str, dict[str, float]]]:
+    """(weight per prompt of ``prompts``, per source ``{"prompts": n, "weight": total}``): each
+    source of ``battles`` gets one total weight (``source_weights[name]``, default 1, times the mean
+    weight of its rows) spread evenly over its prompts that are in ``prompts``; a prompt of several
+    sources sums their shares. Prompts of no source get 0."""
+    weights = source_weights or {}
+    prompt_weight: dict[str, float] = {}
+    sources: dict[str, dict[str, float]] = {}
+    known = set(prompts)
+    for name in battles.sources():
+        part = battles.of_source(name)
+        used = set(part.prompts) & known
+        total = float(weights.get(name, 1.0)) * float(part.weight.mean())
+        sources[name or "<unnamed>"] = {"prompts": len(used), "weight": total}
+        for p in used:
+            prompt_weight[p] = prompt_weight.get(p, 0.0) + total / len(used)
+    return np.array([prompt_weight.get(p, 0.0) for p in prompts]), sources
+
+
+def tier_battles(
+    labels: PooledLabels, weights: Sequence[float] | np.ndarray | None = None,
+    *, strong: str = STRONG_TIER_MODEL, weak: str = WEAK_TIER_MODEL,
+) -> Battles:
+    """Pooled labels as battles of two pseudo-models, ``strong`` (model_a) vs ``weak`` (model_b).
+
+    Each prompt with weight ``w`` (default 1) and ``y = (1 + advantage) / 2`` (in [0, 1]: the strong
+    tier's expected share of a win, ties half) gives two rows: a strong win of weight ``w * y`` and a
+    weak win of weight ``w * (1 - y)`` (rows of weight 0 are left out). Weighted cross-entropy on these
+    rows is cross-entropy with the soft target ``y``, so a classifier's P(strong wins) learns ``y``."""
+    n = len(labels)
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+    if w.shape != (n,):
+        raise DataFormatError(f"tier_battles got {w.size} weights for {n} prompts; give one weight per prompt.")
+    y = np.clip((1.0 + labels.advantage) / 2.0, 0.0, 1.0)
+    row_w = np.stack([w * y, w * (1.0 - y)], axis=1).ravel()  # prompt 0 strong, prompt 0 weak, ...
+    keep = np.nonzero(row_w > 0)[0]
+    if not len(keep):
+        raise DataFormatError("tier_battles: every prompt has weight 0, so there is nothing to learn.")
+    rows = keep // 2
+    return Battles(
+        prompts=[labels.prompts[i] for i in rows],
+        model_a=[strong] * len(keep),
+        model_b=[weak] * len(keep),
+        outcome=np.where(keep % 2 == 0, 1.0, 0.0),
+        weight=row_w[keep],
+        source=[labels.source[i] for i in rows],
     )

@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from routellm_core.data.pooling import DEFAULT_STRONG_TIER, pool_labels
+from routellm_core.data.pooling import DEFAULT_STRONG_TIER, pool_labels, source_prompt_weights
 from routellm_core.errors import ConfigError
 from routellm_core.routers.tfidf_ridge import (
     N_STATS,
@@ -114,19 +114,8 @@ class PooledRidgeRouter(TfidfRidgeRouter):
     def _training_set(self, battles: Any) -> tuple[list[str], np.ndarray, np.ndarray]:
         """``_targets`` with per-source weights: each source one total weight (``source_weights``,
         default 1, times its rows' mean weight), spread evenly over its prompts."""
-        weights = self.source_weights or {}
-        prompt_weight: dict[str, float] = {}
-        self.sources_ = {}
         prompts, targets = self._targets(battles)
-        known = set(prompts)
-        for name in battles.sources():
-            part = battles.of_source(name)
-            used = set(part.prompts) & known
-            total = float(weights.get(name, 1.0)) * float(part.weight.mean())
-            self.sources_[name or "<unnamed>"] = {"prompts": len(used), "weight": total}
-            for p in used:
-                prompt_weight[p] = prompt_weight.get(p, 0.0) + total / len(used)
-        w = np.array([prompt_weight.get(p, 0.0) for p in prompts])
+        w, self.sources_ = source_prompt_weights(battles, prompts, self.source_weights)
         return prompts, targets, w
 
     def _stats_row(self, text: str) -> tuple[float, ...]:

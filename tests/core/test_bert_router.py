@@ -17,7 +17,8 @@ transformers = pytest.importorskip("transformers")
 from routellm_core import CheckpointError, ConfigError, UnknownModelError, UnknownRouterError, load_router  # noqa: E402
 from routellm_core.data import Battles  # noqa: E402
 from routellm_core.embeddings import local_minilm_dir  # noqa: E402
-from routellm_core.routers.transformers.bert import BertRouter  # noqa: E402
+from routellm_core.data.pooling import PooledLabels, tier_battles  # noqa: E402
+from routellm_core.routers.transformers.bert import BertRouter, soft_targets  # noqa: E402
 from routellm_core.routers.transformers.common import LABEL_NAMES, battle_labels  # noqa: E402
 from tests.helpers import EASY_EXAMPLE, HARD_EXAMPLE, tiny_battles  # noqa: E402
 
@@ -70,6 +71,29 @@ def test_labels_from_battles_both_orders_and_all_pairs():
     prompts, labels, w = battle_labels(b, "S", "W", use_all_pairs=True, router="bert")
     # M (win rate 0) vs W: W has the higher win rate, so W plays strong and won -> label 0
     assert prompts[-1] == "p4" and labels.tolist() == [0, 2, 1, 0] and w.tolist()[-1] == 0.5
+
+
+def test_soft_targets_merge_a_prompts_rows():
+    prompts, targets, total = soft_targets(["p1", "p2", "p1", "p1", "p3"], np.array([0, 1, 2, 0, 1]),
+                                           np.array([1.0, 2.0, 1.0, 2.0, 0.0]))
+    # p3 has weight 0 and is dropped; p1: strong wins 3 of 4, weak wins 1 of 4
+    assert prompts == ["p1", "p2"]
+    np.testing.assert_allclose(targets, [[0.75, 0.0, 0.25], [0.0, 1.0, 0.0]])
+    np.testing.assert_allclose(total, [4.0, 2.0])
+
+
+def test_pooled_tier_battles_train_p_strong_tier_wins(tiny_base):
+    """Pooled labels as soft targets: hard prompts y=0.95, easy ones y=0.2; the score
+    (P(strong wins), no tie class trained) follows y and is the same for rows of one prompt."""
+    hard = [HARD_EXAMPLE + f" (case {i})" for i in range(60)]
+    easy = [EASY_EXAMPLE + f" ({i})" for i in range(60)]
+    n = len(hard) + len(easy)
+    labels = PooledLabels(hard + easy, np.array([0.95] * 60 + [0.3] * 60), np.array([0.05] * 60 + [0.9] * 60), ["s"] * n)
+    r = make(tiny_base, strong_model="strong tier", weak_model="weak tier", epochs=12, lr=5e-3, patience=12).fit(tier_battles(labels))
+    assert r.fit_info_["train_rows"] + r.fit_info_["val_rows"] == n  # one example per prompt
+    s_hard, s_easy = r.score([HARD_EXAMPLE + " (case 99)", EASY_EXAMPLE + " (99)"])
+    assert s_easy < 0.5 < 0.8 < s_hard, (s_easy, s_hard, r.fit_info_)
+    assert r.class_probabilities([HARD_EXAMPLE])[0, 1] < 0.2  # no tie was ever a target
 
 
 def test_fit_separates_hard_and_easy_and_score_is_p_strong_wins(trained):

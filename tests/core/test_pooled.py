@@ -6,13 +6,23 @@ import numpy as np
 import pytest
 
 from routellm_core.data import Battles
+from routellm_core.errors import DataFormatError
 from routellm_core.evaluation.preferences import (
     cross_val_pooled,
     evaluate_pooled,
     leave_one_source_out,
     source_groups,
 )
-from routellm_core.data.pooling import bradley_terry, pool_labels, strength_tiers
+from routellm_core.data.pooling import (
+    STRONG_TIER_MODEL,
+    WEAK_TIER_MODEL,
+    PooledLabels,
+    bradley_terry,
+    pool_labels,
+    source_prompt_weights,
+    strength_tiers,
+    tier_battles,
+)
 from routellm_core.routers.pooled_ridge import PooledRidgeRouter, char_class_stats
 
 MODELS = ["top", "good", "fair", "poor"]  # true strength order
@@ -167,3 +177,33 @@ def test_leave_one_source_out_and_cross_validation(two_sources):
     assert len(scores) == len(labels) and not np.isnan(scores).any()
     assert set(folds) == {0, 1, 2}
     assert evaluate_pooled(scores, labels).headroom > 0.5
+
+
+def test_source_prompt_weights_spread_each_source_over_its_prompts():
+    b = Battles(["p1", "p2", "p2", "p3"], ["a", "a", "a", "a"], ["b", "b", "b", "b"], np.ones(4),
+                weight=[1.0, 1.0, 1.0, 0.5], source=["s", "s", "s", "t"])
+    w, sources = source_prompt_weights(b, ["p1", "p2", "p3", "p4"], {"s": 4.0})
+    # s: total 4 * mean row weight 1 over 2 prompts; t: default 1 * 0.5 over 1 prompt; p4 in no source
+    np.testing.assert_allclose(w, [2.0, 2.0, 0.5, 0.0])
+    assert sources == {"s": {"prompts": 2, "weight": 4.0}, "t": {"prompts": 1, "weight": 0.5}}
+
+
+def test_tier_battles_are_the_pooled_labels_as_soft_targets(two_sources):
+    labels = PooledLabels(["p1", "p2", "p3"], np.array([1.0, 0.5, 0.25]), np.array([0.0, 0.5, 0.75]), ["s", "s", "t"])
+    b = tier_battles(labels, [2.0, 1.0, 4.0])
+    # y = (1 + advantage) / 2 = 1, 0.5, 0.25; p1's weak-win row has weight 0 and is left out
+    assert b.prompts == ["p1", "p2", "p2", "p3", "p3"] and b.source == ["s", "s", "s", "t", "t"]
+    assert set(b.model_a) == {STRONG_TIER_MODEL} and set(b.model_b) == {WEAK_TIER_MODEL}
+    assert b.outcome.tolist() == [1.0, 1.0, 0.0, 1.0, 0.0]
+    np.testing.assert_allclose(b.weight, [2.0, 0.5, 0.5, 1.0, 3.0])
+    # per prompt: the strong-win share of the weight is y and the total is the prompt's weight
+    real = pool_labels(two_sources)
+    tb = tier_battles(real)
+    for p, y in zip(real.prompts[:6], (1 + real.advantage[:6]) / 2):
+        rows = [i for i, q in enumerate(tb.prompts) if q == p]
+        assert tb.weight[rows].sum() == pytest.approx(1.0)
+        assert tb.weight[rows][tb.outcome[rows] == 1.0].sum() == pytest.approx(y)
+    with pytest.raises(DataFormatError, match="one weight per prompt"):
+        tier_battles(labels, [1.0])
+    with pytest.raises(DataFormatError, match="nothing to learn"):
+        tier_battles(labels, [0.0, 0.0, 0.0])

@@ -4,7 +4,10 @@ BERT classifier, arXiv 2406.18665 section 4.2).
 Labels: every battle of the router's (strong, weak) pair becomes one of three classes,
 ``0 = strong wins``, ``1 = tie``, ``2 = weak wins`` (golden labels: the model with the higher
 benchmark score wins). The encoder's pooled output goes through a 3-way linear head and is
-trained with (battle-weighted) cross-entropy.
+trained with (battle-weighted) cross-entropy; the rows of one prompt are trained as one example
+whose soft target is each class's share of their weight (the same loss, one forward pass per
+prompt; ``train_rows`` / ``val_rows`` in ``fit_info_`` count prompts). Pooled labels
+(``routellm_core.data.pooling.tier_battles``) train it as a soft P(strong tier wins).
 
 Score: ``P(strong wins) = softmax(logits)[0] = 1 - P(tie) - P(weak wins)``, exactly RouteLLM's
 ``BERTRouter`` formula (it sums the probabilities of labels 1 and 2 and returns one minus that).
@@ -153,15 +156,16 @@ class BertRouter(TransformerRouter):
         prompts, labels, weights = battle_labels(
             battles, self.strong_model, self.weak_model, use_all_pairs=self.use_all_pairs, router=self.name
         )
+        uniq, targets, totals = soft_targets(prompts, labels, weights)
         torch.manual_seed(self.seed)
         self._load_base()
         self._freeze_lower_layers()
         self.pair_agnostic_ = False
         device = self._device()
-        enc = self.tokenizer_(prompts, truncation=True, max_length=self.max_length)
+        enc = self.tokenizer_(uniq, truncation=True, max_length=self.max_length)
         lengths = np.array([len(x) for x in enc["input_ids"]], dtype=np.int64)
-        y = torch.as_tensor(labels, dtype=torch.long)
-        w = torch.as_tensor(weights, dtype=torch.float32)
+        y = torch.as_tensor(targets, dtype=torch.float32)
+        w = torch.as_tensor(totals, dtype=torch.float32)
         model = self.model_
 
         def loss_fn(idx: np.ndarray) -> tuple[Any, Any]:
@@ -176,7 +180,7 @@ class BertRouter(TransformerRouter):
 
         params = [p for p in model.parameters() if p.requires_grad]
         no_decay = [p for n, p in model.named_parameters() if p.requires_grad and (n.endswith("bias") or "LayerNorm" in n or "layer_norm" in n)]
-        info = self._fine_tune(params=params, loss_fn=loss_fn, prompts=prompts, lengths=lengths, no_decay=no_decay)
+        info = self._fine_tune(params=params, loss_fn=loss_fn, prompts=uniq, lengths=lengths, no_decay=no_decay)
         counts = np.bincount(labels, minlength=3)
         self.fit_info_ = info | {"label_counts": dict(zip(LABEL_NAMES, counts.tolist()))}
 
@@ -278,6 +282,24 @@ class BertRouter(TransformerRouter):
 
     def _load_files(self, folder: Path) -> None:
         self.tokenizer_ = load_tokenizer_checked(folder / TOKENIZER_DIR, self.model_, "bert checkpoint")
+
+
+def soft_targets(
+    prompts: list[str], labels: np.ndarray, weights: np.ndarray
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """One training example per distinct prompt: (prompts with a positive total weight, soft
+    targets (n, 3) = each class's share of the prompt's row weight, total weight per prompt).
+    The weighted cross-entropy over a prompt's rows equals its total weight times the
+    cross-entropy with these soft targets, so training on them is the same loss with one
+    forward pass per prompt."""
+    index: dict[str, int] = {}
+    rows = np.array([index.setdefault(p, len(index)) for p in prompts], dtype=np.int64)
+    mass = np.zeros((len(index), len(LABEL_NAMES)))
+    np.add.at(mass, (rows, np.asarray(labels, dtype=np.int64)), np.asarray(weights, dtype=np.float64))
+    total = mass.sum(axis=1)
+    keep = np.nonzero(total > 0)[0]
+    uniq = list(index)
+    return [uniq[i] for i in keep], mass[keep] / total[keep, None], total[keep]
 
 
 def load_tokenizer_checked(folder: Path, model: Any, what: str) -> Any:
