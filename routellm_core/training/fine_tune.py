@@ -62,13 +62,18 @@ def fine_tune(
     no_decay: Sequence[Any] = (),
     warmup: float = 0.06,
     max_grad_norm: float = 1.0,
+    weights: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Fine-tune ``params`` of ``model`` with AdamW; return facts about the run.
 
-    ``loss_fn(batch_indices) -> (weighted loss sum, weight sum)`` (tensors). After every epoch
-    the weighted validation loss is computed (when ``val_idx`` is not empty); the best epoch's
-    parameters are restored at the end and training stops after ``patience`` epochs without
-    improvement.
+    ``loss_fn(batch_indices) -> (weighted loss sum, weight sum)`` (tensors). A step minimises the
+    batch's weighted loss sum over its size times the training examples' mean weight
+    (``weights``: each example's weight; without them, over the batch's own weight sum), so that
+    a batch of light examples (batches group prompts of similar length, often of one source)
+    counts less than a batch of heavy ones: the weights act across batches, as in the weighted
+    mean over the whole set. After every epoch the weighted validation loss is computed (when
+    ``val_idx`` is not empty); the best epoch's parameters are restored at the end and training
+    stops after ``patience`` epochs without improvement.
     """
     import torch
     from tqdm.auto import tqdm
@@ -92,6 +97,11 @@ def fine_tune(
         return (step + 1) / warm if step < warm else max(0.0, (total - step) / max(1, total - warm))
 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, schedule)
+    mean_weight = None
+    if weights is not None and len(train_idx):
+        mean_weight = float(np.mean(np.asarray(weights, dtype=np.float64)[train_idx]))
+        if not math.isfinite(mean_weight) or mean_weight <= 0:
+            raise ConfigError(f"the training examples' mean weight must be a number > 0, got {mean_weight}.")
 
     def evaluate() -> float:
         model.eval()
@@ -116,7 +126,7 @@ def fine_tune(
         run, run_w = 0.0, 0.0
         for batch in length_batches(lengths, train_idx, batch_size, rng):
             loss, w = loss_fn(batch)
-            mean = loss / w.clamp_min(1e-12)
+            mean = loss / w.clamp_min(1e-12) if mean_weight is None else loss / (mean_weight * len(batch))
             opt.zero_grad(set_to_none=True)
             mean.backward()
             if max_grad_norm:

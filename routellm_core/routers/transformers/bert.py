@@ -180,7 +180,8 @@ class BertRouter(TransformerRouter):
 
         params = [p for p in model.parameters() if p.requires_grad]
         no_decay = [p for n, p in model.named_parameters() if p.requires_grad and (n.endswith("bias") or "LayerNorm" in n or "layer_norm" in n)]
-        info = self._fine_tune(params=params, loss_fn=loss_fn, prompts=uniq, lengths=lengths, no_decay=no_decay)
+        info = self._fine_tune(params=params, loss_fn=loss_fn, prompts=uniq, lengths=lengths, no_decay=no_decay,
+                               weights=np.asarray(totals, dtype=np.float64))
         counts = np.bincount(labels, minlength=3)
         self.fit_info_ = info | {"label_counts": dict(zip(LABEL_NAMES, counts.tolist()))}
 

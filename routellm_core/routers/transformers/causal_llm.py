@@ -281,7 +281,8 @@ class CausalLLMRouter(TransformerRouter):
             return (-(y * log_good + (1 - y) * log_bad) * w).sum(), w.sum()
 
         try:
-            info = self._fine_tune(params=params, loss_fn=loss_fn, prompts=prompts, lengths=lengths, no_decay=no_decay)
+            info = self._fine_tune(params=params, loss_fn=loss_fn, prompts=prompts, lengths=lengths, no_decay=no_decay,
+                                   weights=np.asarray(weights, dtype=np.float64))
         finally:
             if hook is not None:
                 hook.remove()

@@ -324,16 +324,16 @@ class TransformerRouter(Router):
 
     def _fine_tune(
         self, *, params: list[Any], loss_fn: Callable[[np.ndarray], tuple[Any, Any]], prompts: Sequence[str],
-        lengths: np.ndarray, no_decay: Sequence[Any],
+        lengths: np.ndarray, no_decay: Sequence[Any], weights: np.ndarray | None = None,
     ) -> dict[str, Any]:
-        """``training.fine_tune`` of ``model_`` with this router's parameters, validated on a
-        held-out share of the distinct prompts."""
+        """``training.fine_tune`` of ``model_`` with this router's parameters (``weights``: each
+        example's weight), validated on a held-out share of the distinct prompts."""
         train_idx, val_idx = split_by_prompt(prompts, self.val_fraction, self.seed)
         return fine_tune(
             model=self.model_, params=params, loss_fn=loss_fn, lengths=lengths, train_idx=train_idx,
             val_idx=val_idx, epochs=self.epochs, lr=self.lr, weight_decay=self.weight_decay,
             batch_size=self.batch_size, patience=self.patience, seed=self.seed,
-            show_progress=self.show_progress, desc=f"train {self.name}", no_decay=no_decay,
+            show_progress=self.show_progress, desc=f"train {self.name}", no_decay=no_decay, weights=weights,
         )
 
     def _softmax_by_length(self, lengths: Sequence[int], logits: Callable[[np.ndarray], Any], width: int) -> np.ndarray:
