@@ -16,7 +16,9 @@ hash) and prints the figures below. Recipes (``--recipes``):
 - ``bert``: the ``bert`` router (all-MiniLM-L6-v2 fine-tuned, top 2 layers, 128 tokens, 2 epochs,
   batch 16, lr 1e-4) on ``default``'s pooled labels and source weights as soft targets
   (``pooling.tier_battles``), with ``BERT_MMLU_TRAIN`` of the MMLU training prompts (a 2-core CPU
-  budget); needs the ``classifiers`` extra, about 30-40 minutes on one thread.
+  budget); needs the ``classifiers`` extra, about 30-40 minutes on one thread;
+- ``bert_blend``: ``bert`` and ``default`` trained on the same data, scored by the sum of their
+  standardised scores (``Blend``).
 
 Figures:
 
@@ -79,6 +81,8 @@ RECIPES: dict[str, tuple[str, str | None, dict]] = {
     "minilm": ("pooled_ridge", "auto", {**SHIPPED, "embedder": "all-MiniLM-L6-v2", "embedding_weight": 1.0}),
     # the fine-tuned heavier tier: bert on the shipped recipe's pooled labels (PooledBert)
     "bert": ("bert", "auto", {"source_weights": SHIPPED["source_weights"]}),
+    # the sum of bert's and the default's standardised scores (Blend)
+    "bert_blend": ("bert_blend", "auto", {"source_weights": SHIPPED["source_weights"]}),
 }
 COMMON = {"alpha": 10, "stats_weight": 1, "embedding_weight": 0.3}
 #: MMLU training prompts kept for ``bert`` (of about 11,000): one fit in about 5 minutes on one CPU thread
@@ -112,10 +116,38 @@ class PooledBert:
         return np.asarray(self.router.score(prompts))
 
 
+class Blend:
+    """``PooledBert`` and the shipped ``pooled_ridge`` recipe trained on the same battles; the score
+    is the sum of the two scores, each standardised by its mean and spread over (up to) 2,000 of
+    the training prompts at ``fit`` (a fixed map afterwards, so a prompt's score does not depend on
+    the others scored with it)."""
+
+    def __init__(self, source_weights: dict[str, float]) -> None:
+        self.parts = [PooledBert(source_weights), router_class("pooled_ridge")(**{**COMMON, **SHIPPED})]
+        self.scale: list[tuple[float, float]] = []
+
+    def fit(self, battles: Battles) -> Blend:
+        prompts = sorted(set(battles.prompts))
+        sample = [prompts[i] for i in np.random.default_rng(0).permutation(len(prompts))[:2000]]
+        self.scale = []
+        for part in self.parts:
+            part.fit(battles)
+            s = np.asarray(part.score(sample), dtype=np.float64)
+            self.scale.append((float(s.mean()), max(float(s.std()), 1e-9)))
+        return self
+
+    def score(self, prompts: list[str]) -> np.ndarray:
+        return sum((np.asarray(part.score(prompts), dtype=np.float64) - mu) / sd
+                   for part, (mu, sd) in zip(self.parts, self.scale))
+
+
 def make_router(name: str, opts: dict[str, Any]) -> Any:
-    """A fresh router of a recipe: ``bert`` is ``PooledBert``; others their registry class with ``COMMON``."""
+    """A fresh router of a recipe: ``bert`` is ``PooledBert``, ``bert_blend`` ``Blend``; others
+    their registry class with ``COMMON``."""
     if name == "bert":
         return PooledBert(**opts)
+    if name == "bert_blend":
+        return Blend(**opts)
     return router_class(name)(**{**COMMON, **opts})
 
 
