@@ -123,7 +123,7 @@ class Blend:
     the others scored with it)."""
 
     def __init__(self, source_weights: dict[str, float]) -> None:
-        self.parts = [PooledBert(source_weights), router_class("pooled_ridge")(**{**COMMON, **SHIPPED})]
+        self.parts = [PooledBert(source_weights), make_router("pooled_ridge", SHIPPED)]  # recipe "default"
         self.scale: list[tuple[float, float]] = []
 
     def fit(self, battles: Battles) -> Blend:
