@@ -27,6 +27,7 @@ ROUTER_CLASSES: dict[str, str] = {
     "quality_ridge": "routellm_core.routers.quality_ridge:QualityRidgeRouter",
     "bert": "routellm_core.routers.transformers.bert:BertRouter",
     "causal_llm": "routellm_core.routers.transformers.causal_llm:CausalLLMRouter",
+    "blend": "routellm_core.routers.blend:BlendRouter",
 }
 
 
