@@ -40,6 +40,11 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--dim", type=int, help="mf: model embedding size (>= 1)")
     p.add_argument("--hidden", type=int, help="mf: hidden layer width (0 = linear projection)")
     p.add_argument("--lr", type=parse_finite, help="learning rate (>= 0)")
+    p.add_argument("--member", action="append", metavar="ROUTER",
+                   help="blend: a trained member router, as load_router takes it (default, or a checkpoint folder "
+                        "such as ./my-bert); repeat for each of the 2 to 8 members (the first sets the score's level)")
+    p.add_argument("--member-weight", action="append", type=parse_finite, metavar="W",
+                   help="blend: the weight (>= 0) of each --member, in the same order (default: equal weights)")
     p.add_argument("--opt", nargs="*", metavar="KEY=VALUE", help="other router parameters (values read as JSON)")
     cal = p.add_mutually_exclusive_group()
     cal.add_argument("--calibration-prompts", metavar="FILE",
@@ -112,6 +117,8 @@ def run(args: argparse.Namespace) -> int:
         "n_prompts": len(battles.unique_prompts()),
         "models": battles.models(),
     }
+    if args.member:
+        router.training_info_["members"] = list(args.member)
     if prior is not None:
         router.training_info_["init"] = {"router": args.init, "init_alpha": args.init_alpha}
     out = router.save(out_dir)
@@ -149,7 +156,40 @@ def _make_router(args: argparse.Namespace, cls: type) -> Any:
     for name in ("epochs", "dim", "hidden", "lr"):
         if getattr(args, name, None) is not None:
             params[name] = getattr(args, name)
+    params.update(_blend_members(args, cls))
     try:
         return cls(**params)
     except TypeError as exc:
         raise ConfigError(f"bad option for router {args.router!r}: {exc}") from None
+
+
+def _blend_members(args: argparse.Namespace, cls: type) -> dict[str, Any]:
+    """``members`` (and ``weights``, the pair) of ``routellm train blend`` from ``--member`` /
+    ``--member-weight``, each member loaded with ``load_router``; {} for other routers."""
+    members, weights = args.member or [], args.member_weight
+    if cls.name != "blend":
+        if members or weights:
+            raise ConfigError(
+                f"--member and --member-weight are options of `routellm train blend`, not of {args.router!r}; "
+                "drop them, or train a blend: routellm train blend --member default --member ./my-bert ..."
+            )
+        return {}
+    if len(members) < 2:
+        raise ConfigError(
+            f"routellm train blend needs at least 2 trained members, got {len(members)}; give each with "
+            "--member, e.g. --member default --member ./my-bert."
+        )
+    if weights is not None and any(o.startswith("weights=") for o in args.opt or []):
+        raise ConfigError("give the blend's weights once: --member-weight W per member, or --opt weights=[...].")
+    if weights is not None and len(weights) != len(members):
+        raise ConfigError(
+            f"{len(weights)} --member-weight for {len(members)} --member; give one weight per member, in order."
+        )
+    from routellm_core.loading.loader import load_router
+
+    out: dict[str, Any] = {"members": [load_router(spec) for spec in members]}
+    if weights is not None:
+        out["weights"] = weights
+    if args.strong or args.weak:
+        out.update(strong_model=args.strong, weak_model=args.weak)
+    return out

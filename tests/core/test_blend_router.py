@@ -208,3 +208,86 @@ def test_a_nested_blend_checkpoint_is_refused(saved, tmp_path):
     _edit_config(saved, lambda c: c["state"].update(members=["pooled_ridge", "blend"]))
     with pytest.raises(CheckpointError, match="is itself a blend"):
         Router.load(saved)
+
+
+# ---------------------------------------------------------------------------- command line
+def _write_battles(path: Path, battles) -> Path:
+    winners = {1.0: "model_a", 0.0: "model_b", 0.5: "tie"}
+    rows = [{"prompt": p, "model_a": a, "model_b": b, "winner": winners[float(o)]}
+            for p, a, b, o in zip(battles.prompts, battles.model_a, battles.model_b, battles.outcome)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def cli_files(tmp_path_factory, battles, tfidf):
+    d = tmp_path_factory.mktemp("blend-cli")
+    return {"battles": _write_battles(d / "chat.jsonl", battles), "tfidf": tfidf.save(d / "tfidf"), "dir": d}
+
+
+def test_cli_trains_a_blend_that_loads_and_scores(cli_files, tmp_path, capsys):
+    from routellm_core.cli import main
+
+    out = tmp_path / "blend"
+    code = main(["train", "blend", "--member", "default", "--member", str(cli_files["tfidf"]),
+                 "--member-weight", "2", "--member-weight", "1", "--battles", str(cli_files["battles"]),
+                 "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    assert f"saved blend router to {out}" in capsys.readouterr().out
+    router = load_router(str(out))
+    members = [load_router("default"), load_router(str(cli_files["tfidf"]))]
+    expected = BlendRouter(members=members, weights=[2, 1]).fit(tiny_battles(80))
+    np.testing.assert_allclose(router.score(PROMPTS), expected.score(PROMPTS), atol=1e-12)
+    assert router.weights == [2.0, 1.0] and router.training_info_["members"] == ["default", str(cli_files["tfidf"])]
+    assert router.calibration_quantiles_ is not None
+
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(json.dumps({"prompt": p}) + "\n" for p in PROMPTS))
+    scores = tmp_path / "scores.csv"
+    assert main(["score", str(log), "--router", str(out), "--out", str(scores), "--no-progress"]) == 0
+    rows = scores.read_text().splitlines()[1:]
+    np.testing.assert_allclose([float(r.split(",")[1]) for r in rows], router.score(PROMPTS), atol=1e-6)
+
+
+def test_cli_takes_the_weights_as_an_opt_too(cli_files, tmp_path, capsys):
+    from routellm_core.cli import main
+
+    out = tmp_path / "blend"
+    assert main(["train", "blend", "--member", "default", "--member", str(cli_files["tfidf"]),
+                 "--opt", "weights=[0, 1]", "scale_sample=20", "--battles", str(cli_files["battles"]),
+                 "--out", str(out)]) == 0, capsys.readouterr().err
+    router = load_router(str(out))
+    assert (router.weights, router.scale_sample) == ([0.0, 1.0], 20)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["blend", "--member", "default"], "needs at least 2 trained members, got 1; give each with --member"),
+        (["blend"], "needs at least 2 trained members, got 0"),
+        (["pooled_ridge", "--member", "default"], "--member and --member-weight are options of `routellm train blend`"),
+        (["blend", "--member", "default", "--member", "default", "--member-weight", "1"],
+         "1 --member-weight for 2 --member"),
+        (["blend", "--member", "default", "--member", "default", "--member-weight", "1", "--member-weight", "1",
+          "--opt", "weights=[1,1]"], "give the blend's weights once"),
+        (["blend", "--member", "default", "--member", "./no-such-router"], "no checkpoint folder at './no-such-router'"),
+        (["blend", "--member", "default", "--member", "default", "--embedder", "minilm-static"], "takes no embedder"),
+        (["blend", "--member", "default", "--member", "default", "--member-weight", "0", "--member-weight", "0"],
+         "weights are all 0"),
+    ],
+)
+def test_cli_refusals(cli_files, tmp_path, capsys, args, message):
+    from routellm_core.cli import main
+
+    assert main(["train", *args, "--battles", str(cli_files["battles"]), "--out", str(tmp_path / "x")]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "x" / "config.json").exists()
+
+
+def test_cli_refuses_a_blend_as_member(cli_files, blend, tmp_path, capsys):
+    from routellm_core.cli import main
+
+    inner = blend.save(tmp_path / "inner")
+    assert main(["train", "blend", "--member", "default", "--member", str(inner), "--battles",
+                 str(cli_files["battles"]), "--out", str(tmp_path / "x")]) == 2
+    assert "itself a blend; blends do not nest" in capsys.readouterr().err
