@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from routellm_core.data.battles import Battles
-from routellm_core.errors import DataFormatError
+from routellm_core.errors import ConfigError, DataFormatError
 from routellm_core.utils.validation import finite_number
 
 DEFAULT_STRONG_TIER = 0.5
@@ -218,3 +218,45 @@ def tier_battles(
         weight=row_w[keep],
         source=[labels.source[i] for i in rows],
     )
+
+
+def check_source_weights(weights: object) -> dict[str, float] | None:
+    """``source_weights`` checked: None, or ``{source name: total weight >= 0}``."""
+    if weights is None:
+        return None
+    if not isinstance(weights, dict):
+        raise ConfigError(
+            f"source_weights must map source names to weights, got {type(weights).__name__}; "
+            'e.g. {"arena": 2.0}.'
+        )
+    return {str(k): finite_number(f"source_weights[{k!r}]", v, minimum=0.0) for k, v in weights.items()}
+
+
+def check_source_caps(caps: object) -> dict[str, int] | None:
+    """``max_source_prompts`` checked: None, or ``{source name: most distinct prompts, >= 1}``."""
+    if caps is None:
+        return None
+    if not isinstance(caps, dict) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in caps.values()
+    ):
+        raise ConfigError(
+            f"max_source_prompts must map source names to a number of prompts >= 1, got {caps!r}; "
+            'e.g. {"mmlu": 2000}.'
+        )
+    return {str(k): int(v) for k, v in caps.items()}
+
+
+def cap_source_prompts(battles: Battles, caps: dict[str, int] | None, seed: int = 0) -> Battles:
+    """``battles`` without the rows of all but ``caps[source]`` of each capped source's distinct
+    prompts (a seeded draw from the sorted prompts, per source in name order). A dropped prompt
+    is dropped from every source, so the kept rows stay whole prompts. Sources not in ``caps``
+    (or under their cap) are kept whole."""
+    drop: set[str] = set()
+    for name in sorted(caps or {}):
+        prompts = sorted({p for p, s in zip(battles.prompts, battles.source) if s == name})
+        if len(prompts) > caps[name]:
+            order = np.random.default_rng(seed).permutation(len(prompts))
+            drop.update(prompts[i] for i in order[caps[name]:])
+    if not drop:
+        return battles
+    return battles.subset([i for i, p in enumerate(battles.prompts) if p not in drop])

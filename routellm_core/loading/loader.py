@@ -27,8 +27,11 @@ from routellm_core.routers.registry import DEFAULT_ROUTER, ROUTER_CLASSES, avail
 
 #: names that load a checkpoint bundled in the package (name -> folder in resources/routers/):
 #: ``"default"`` is the recommended router (today the pooled_ridge checkpoint); ``"mf"`` scores
-#: any pair of the models in its training battles
-BUNDLED: dict[str, str] = {"default": "pooled_ridge", "pooled_ridge": "pooled_ridge", "mf": "mf"}
+#: any pair of the models in its training battles; ``"heavy"`` is the heavier tier (a fine-tuned
+#: all-MiniLM-L6-v2 blended with the default, about 6 ms a prompt, needs the classifiers extra)
+BUNDLED: dict[str, str] = {"default": "pooled_ridge", "pooled_ridge": "pooled_ridge", "mf": "mf", "heavy": "heavy"}
+#: how a bundled checkpoint whose folder is not a router name is retrained
+RETRAIN: dict[str, str] = {"heavy": "bash scripts/train_heavy_router.sh"}
 
 
 def is_registered_name(spec: Any) -> bool:
@@ -58,7 +61,8 @@ def load_router(router: str | Path | Router = DEFAULT_ROUTER, **kwargs: Any) -> 
 
     - a Router object (returned as is);
     - ``"default"`` (also with no argument): the bundled default router, offline; ``"mf"``: the
-      bundled matrix-factorization router; ``"random"``: an untrained random router;
+      bundled matrix-factorization router; ``"heavy"``: the bundled heavier tier (needs torch and
+      transformers); ``"random"``: an untrained random router;
     - a local checkpoint folder (``config.json`` + ``model.safetensors``);
     - a Hugging Face Hub id ``"org/name"`` (downloaded with huggingface_hub).
 
@@ -92,8 +96,8 @@ def load_router(router: str | Path | Router = DEFAULT_ROUTER, **kwargs: Any) -> 
         if not (folder / "config.json").is_file():
             raise CheckpointError(
                 f"the bundled {spec!r} checkpoint is missing from the installed package ({folder}); "
-                f"reinstall {DISTRIBUTION}, or train one with `routellm train {router_class_name(spec)} ... --out DIR` "
-                "and load DIR."
+                f"reinstall {DISTRIBUTION}, or train one with "
+                f"`{RETRAIN.get(spec, f'routellm train {router_class_name(spec)} ... --out DIR')}` and load its folder."
             )
         return load_checkpoint(folder, **kwargs)
     if spec in ROUTER_CLASSES:

