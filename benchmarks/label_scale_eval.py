@@ -83,6 +83,9 @@ RECIPES: dict[str, tuple[str, str | None, dict]] = {
     "bert": ("bert", "auto", {"source_weights": SHIPPED["source_weights"]}),
     # the sum of bert's and the default's standardised scores (Blend)
     "bert_blend": ("bert_blend", "auto", {"source_weights": SHIPPED["source_weights"]}),
+    # the default's ridge distilled from bert (Distilled): teacher share 0.7 / 0.8, MMLU weight 5 / 6
+    "distill": ("distill", "auto", {"teacher_weight": 0.7, "mmlu_weight": 5}),
+    "distill_08": ("distill", "auto", {"teacher_weight": 0.8, "mmlu_weight": 6}),
 }
 COMMON = {"alpha": 10, "stats_weight": 1, "embedding_weight": 0.3}
 #: MMLU training prompts kept for ``bert`` (of about 11,000): one fit in about 3 minutes on 2 CPU threads
@@ -134,13 +137,39 @@ class Blend:
                    for part, (mu, sd) in zip(self.parts, self.scale))
 
 
+#: PooledBert teachers by training set (the distillation recipes share one per split)
+_TEACHERS: dict[tuple[int, int], PooledBert] = {}
+
+
+class Distilled:
+    """The shipped ``pooled_ridge`` recipe (with ``mmlu_weight``) distilled from a ``PooledBert``
+    trained on the same battles: ``teacher_weight`` of each target is the teacher's."""
+
+    def __init__(self, teacher_weight: float, mmlu_weight: float) -> None:
+        weights = {**SHIPPED["source_weights"], "mmlu": mmlu_weight}
+        self.router = router_class("pooled_ridge")(**{**COMMON, **SHIPPED, "source_weights": weights,
+                                                      "teacher_weight": teacher_weight})
+
+    def fit(self, battles: Battles) -> Distilled:
+        key = (len(battles), hash(tuple(sorted(set(battles.prompts)))))
+        if key not in _TEACHERS:
+            _TEACHERS[key] = PooledBert(SHIPPED["source_weights"]).fit(battles)
+        self.router.fit(battles, teacher=_TEACHERS[key].router)
+        return self
+
+    def score(self, prompts: list[str]) -> np.ndarray:
+        return np.asarray(self.router.score(prompts))
+
+
 def make_router(name: str, opts: dict[str, Any]) -> Any:
-    """A fresh router of a recipe: ``bert`` is ``PooledBert``, ``bert_blend`` ``Blend``; others
-    their registry class with ``COMMON``."""
+    """A fresh router of a recipe: ``bert`` is ``PooledBert``, ``bert_blend`` ``Blend``,
+    ``distill`` ``Distilled``; others their registry class with ``COMMON``."""
     if name == "bert":
         return PooledBert(**opts)
     if name == "bert_blend":
         return Blend(**opts)
+    if name == "distill":
+        return Distilled(**opts)
     return router_class(name)(**{**COMMON, **opts})
 
 

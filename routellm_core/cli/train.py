@@ -43,6 +43,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--member", action="append", metavar="ROUTER",
                    help="blend: a trained member router, as load_router takes it (default, or a checkpoint folder "
                         "such as ./my-bert); repeat for each of the 2 to 8 members (the first sets the score's level)")
+    p.add_argument("--teacher", metavar="ROUTER",
+                   help="pooled_ridge: distil the targets from this trained router (as load_router takes it, e.g. a "
+                        "pooled_bert folder), with --opt teacher_weight=W (its share of each target, in (0, 1])")
     p.add_argument("--member-weight", action="append", type=parse_finite, metavar="W",
                    help="blend: the weight (>= 0) of each --member, in the same order (default: equal weights)")
     p.add_argument("--opt", nargs="*", metavar="KEY=VALUE", help="other router parameters (values read as JSON)")
@@ -75,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
     out_dir = check_checkpoint_dir(args.out, args.router, force=args.force)
     router = _make_router(args, router_class(args.router))
     prior = _load_prior(args, router)
+    teacher = _load_teacher(args, router)
     data = training_data_from_args(args, args.strong, args.weak)
     battles = data.battles
     unknown = sorted(set(getattr(router, "source_weights", None) or {}) - set(battles.sources()))
@@ -103,10 +107,11 @@ def run(args: argparse.Namespace) -> int:
             f"up to {args.calibrate_per_source} distinct prompts of each of the {len(battles.sources())} "
             f"training files, seed {args.seed} (n={len(calib)})"
         )
+    fit_options: dict[str, Any] = {} if teacher is None else {"teacher": teacher}
     if prior is not None:
-        router.fit(battles, calibration_prompts=calib, init=prior, init_alpha=args.init_alpha)
+        router.fit(battles, calibration_prompts=calib, init=prior, init_alpha=args.init_alpha, **fit_options)
     else:
-        router.fit(battles, calibration_prompts=calib)
+        router.fit(battles, calibration_prompts=calib, **fit_options)
     if calib_source is not None:
         router.calibration_source_ = calib_source
     router.training_info_ = {
@@ -119,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
     }
     if args.member:
         router.training_info_["members"] = list(args.member)
+    if teacher is not None:
+        router.training_info_["teacher"] = args.teacher
     if prior is not None:
         router.training_info_["init"] = {"router": args.init, "init_alpha": args.init_alpha}
     out = router.save(out_dir)
@@ -143,6 +150,19 @@ def _load_prior(args: argparse.Namespace, router: Any) -> Any:
         raise ConfigError(f"--init {args.init!r} is a {prior.name} router, but a warm start needs the same type as "
                           f"{args.router!r}; train {prior.name} instead (e.g. routellm train {prior.name} ... --init {args.init}).")
     return prior
+
+
+def _load_teacher(args: argparse.Namespace, router: Any) -> Any:
+    """The router ``--teacher`` names (checked before any data is read), or None."""
+    if args.teacher is None:
+        return None
+    if "teacher_weight" not in router.get_params():
+        raise ConfigError(f"--teacher works with pooled_ridge (distilled targets), not {args.router!r}; drop it.")
+    if router.teacher_weight == 0:
+        raise ConfigError("--teacher needs --opt teacher_weight=W (the teacher's share of each target, e.g. 0.7).")
+    from routellm_core.loading.loader import load_router
+
+    return load_router(args.teacher)
 
 
 def _make_router(args: argparse.Namespace, cls: type) -> Any:

