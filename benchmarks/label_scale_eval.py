@@ -8,17 +8,21 @@ hash) and prints the figures below. Recipes (``--recipes``):
   OpenAssistant weight 1);
 - ``judge_scale``: benchmark ties on the judges' scale (``--golden-tie-advantage auto``),
   OpenAssistant weight 2, ridge penalty 10 (shipped from the first half of issue 19);
-- ``default``: the shipped recipe: ``judge_scale`` with ridge penalty 40 and MMLU weight 3 (the
-  stronger penalty leans on the dense statistics that carry a prompt's shape across sources);
+- ``ridge``: ``judge_scale`` with ridge penalty 40 and MMLU weight 3 (the stronger penalty leans on
+  the dense statistics that carry a prompt's shape across sources); shipped until the distillation,
+  now the heavier tier's ridge;
+- ``default``: the shipped recipe: ``ridge`` distilled from a ``pooled_bert`` teacher trained on the
+  same split (``teacher_weight`` 0.7, MMLU weight 5; ``Distilled``), about 35 minutes on 2 threads;
+  ``distill_08``: teacher share 0.8, MMLU weight 6 (shares the teachers when run with ``default``);
 - ``latent``: ``latent_ridge`` (labels from the joint latent scale), the weights of ``judge_scale``;
-- ``minilm``: ``default`` on the full all-MiniLM-L6-v2 transformer embedding (embedding weight 1), the
-  heavier tier (about 5-10 ms a prompt on CPU; needs the ``sentence-transformers`` extra);
+- ``minilm``: ``ridge`` on the full all-MiniLM-L6-v2 transformer embedding (embedding weight 1)
+  (about 5-10 ms a prompt on CPU; needs the ``sentence-transformers`` extra);
 - ``bert``: the ``pooled_bert`` router (all-MiniLM-L6-v2 fine-tuned, top 2 layers, 128 tokens, 2
-  epochs, batch 16, lr 1e-4) on ``default``'s pooled labels and source weights as soft targets
+  epochs, batch 16, lr 1e-4) on ``ridge``'s pooled labels and source weights as soft targets
   (``pooling.tier_battles``), with ``BERT_MMLU_TRAIN`` of the MMLU training prompts (a 2-core CPU
   budget); needs the ``classifiers`` extra, about 25 minutes on 2 threads;
-- ``bert_blend``: ``bert`` and ``default`` trained on the same data, scored by the sum of their
-  standardised scores (``Blend``).
+- ``bert_blend``: ``bert`` and ``ridge`` trained on the same data, scored by the sum of their
+  standardised scores (``Blend``): the bundled ``heavy``.
 
 Figures:
 
@@ -34,7 +38,7 @@ Figures:
 
 Headroom = (APGR - 0.5) / (oracle APGR - 0.5). About 2 minutes per recipe on a 2-core machine.
 
-    .venv/bin/python benchmarks/label_scale_eval.py --data ../shared/data [--recipes pooled default latent] [--json out.json]
+    .venv/bin/python benchmarks/label_scale_eval.py --data ../shared/data [--recipes pooled ridge default latent] [--json out.json]
 """
 
 from __future__ import annotations
@@ -68,24 +72,33 @@ OA = "qlora_oa_gpt4_pairwise"
 VICUNA = ("fastchat_vicuna_bench", "qlora_vicuna80_gpt4_pairwise")
 WEIGHTS = {ARENA: 3, OA: 2, "fastchat_vicuna_bench": 0.5, "qlora_vicuna80_gpt4_pairwise": 0.5,
            "mmlu": 1.5, "gsm8k": 1.5, "llmrouter_benchmark_outcomes": 2}
-#: the shipped recipe since the regularisation change (issue 19): ridge penalty 40 (was 10), MMLU weight 3
-SHIPPED = {"alpha": 40, "source_weights": {**WEIGHTS, "mmlu": 3}}
+#: the ridge recipe since the regularisation change (issue 19): ridge penalty 40 (was 10), MMLU
+#: weight 3; shipped until the distillation, now the heavier tier's ridge (RIDGE_OPTS)
+SHIPPED_RIDGE = {"alpha": 40, "source_weights": {**WEIGHTS, "mmlu": 3}}
+#: the teacher's source weights (scripts/default_router_recipe.sh, TEACHER_OPTS)
+TEACHER_WEIGHTS = SHIPPED_RIDGE["source_weights"]
+#: the shipped default (ROUTER_OPTS): the ridge distilled from a pooled_bert teacher, 0.7 of each
+#: target the teacher's, MMLU weight 5
+SHIPPED = {"alpha": 40, "teacher_weight": 0.7, "source_weights": {**WEIGHTS, "mmlu": 5}}
 #: recipe -> (router, golden tie advantage, router options); "default" is scripts/default_router_recipe.sh
 RECIPES: dict[str, tuple[str, str | None, dict]] = {
     "pooled": ("pooled_ridge", None, {"source_weights": {**WEIGHTS, OA: 1}}),
     # the shipped recipe before the regularisation change: judge-scale ties, ridge penalty 10
     "judge_scale": ("pooled_ridge", "auto", {"source_weights": WEIGHTS}),
-    "default": ("pooled_ridge", "auto", SHIPPED),
+    # the shipped recipe before the distillation (now the heavier tier's ridge)
+    "ridge": ("pooled_ridge", "auto", SHIPPED_RIDGE),
+    # the shipped default: the ridge distilled from a pooled_bert teacher trained per split (Distilled)
+    "default": ("distill", "auto", {"student": SHIPPED}),
+    # a larger teacher share (0.8, MMLU weight 6)
+    "distill_08": ("distill", "auto", {"student": {**SHIPPED, "teacher_weight": 0.8,
+                                                   "source_weights": {**WEIGHTS, "mmlu": 6}}}),
     "latent": ("latent_ridge", None, {"source_weights": WEIGHTS}),
-    # the heavier tier: the shipped recipe on the full all-MiniLM-L6-v2 transformer embedding
-    "minilm": ("pooled_ridge", "auto", {**SHIPPED, "embedder": "all-MiniLM-L6-v2", "embedding_weight": 1.0}),
-    # the fine-tuned heavier tier: bert on the shipped recipe's pooled labels (PooledBert)
-    "bert": ("bert", "auto", {"source_weights": SHIPPED["source_weights"]}),
-    # the sum of bert's and the default's standardised scores (Blend)
-    "bert_blend": ("bert_blend", "auto", {"source_weights": SHIPPED["source_weights"]}),
-    # the default's ridge distilled from bert (Distilled): teacher share 0.7 / 0.8, MMLU weight 5 / 6
-    "distill": ("distill", "auto", {"teacher_weight": 0.7, "mmlu_weight": 5}),
-    "distill_08": ("distill", "auto", {"teacher_weight": 0.8, "mmlu_weight": 6}),
+    # the heavier tier: the ridge recipe on the full all-MiniLM-L6-v2 transformer embedding
+    "minilm": ("pooled_ridge", "auto", {**SHIPPED_RIDGE, "embedder": "all-MiniLM-L6-v2", "embedding_weight": 1.0}),
+    # the fine-tuned heavier tier: bert on the ridge recipe's pooled labels (PooledBert)
+    "bert": ("bert", "auto", {"source_weights": TEACHER_WEIGHTS}),
+    # the sum of bert's and the ridge's standardised scores (Blend): the bundled "heavy"
+    "bert_blend": ("bert_blend", "auto", {"source_weights": TEACHER_WEIGHTS}),
 }
 COMMON = {"alpha": 10, "stats_weight": 1, "embedding_weight": 0.3}
 #: MMLU training prompts kept for ``bert`` (of about 11,000): one fit in about 3 minutes on 2 CPU threads
@@ -119,7 +132,7 @@ class Blend:
     the others scored with it)."""
 
     def __init__(self, source_weights: dict[str, float]) -> None:
-        self.parts = [PooledBert(source_weights), make_router("pooled_ridge", SHIPPED)]  # recipe "default"
+        self.parts = [PooledBert(source_weights), make_router("pooled_ridge", SHIPPED_RIDGE)]  # recipe "ridge"
         self.scale: list[tuple[float, float]] = []
 
     def fit(self, battles: Battles) -> Blend:
@@ -142,18 +155,16 @@ _TEACHERS: dict[tuple[int, int], PooledBert] = {}
 
 
 class Distilled:
-    """The shipped ``pooled_ridge`` recipe (with ``mmlu_weight``) distilled from a ``PooledBert``
-    trained on the same battles: ``teacher_weight`` of each target is the teacher's."""
+    """The ridge options ``student`` (with a ``teacher_weight``) distilled from a ``PooledBert``
+    (``TEACHER_WEIGHTS``) trained on the same battles; splits share their teacher."""
 
-    def __init__(self, teacher_weight: float, mmlu_weight: float) -> None:
-        weights = {**SHIPPED["source_weights"], "mmlu": mmlu_weight}
-        self.router = router_class("pooled_ridge")(**{**COMMON, **SHIPPED, "source_weights": weights,
-                                                      "teacher_weight": teacher_weight})
+    def __init__(self, student: dict[str, Any]) -> None:
+        self.router = router_class("pooled_ridge")(**{**COMMON, **student})
 
     def fit(self, battles: Battles) -> Distilled:
         key = (len(battles), hash(tuple(sorted(set(battles.prompts)))))
         if key not in _TEACHERS:
-            _TEACHERS[key] = PooledBert(SHIPPED["source_weights"]).fit(battles)
+            _TEACHERS[key] = PooledBert(TEACHER_WEIGHTS).fit(battles)
         self.router.fit(battles, teacher=_TEACHERS[key].router)
         return self
 
@@ -197,7 +208,7 @@ auc = easy_hard_probe.auc  # (negatives, positives) -> P(a positive scores above
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default="../shared/data", help="the shared data folder")
-    ap.add_argument("--recipes", nargs="+", default=["pooled", "judge_scale", "default", "latent"], choices=list(RECIPES))
+    ap.add_argument("--recipes", nargs="+", default=["pooled", "judge_scale", "ridge", "latent"], choices=list(RECIPES))
     ap.add_argument("--json", help="also write the figures to this file")
     args = ap.parse_args()
     data = Path(args.data)

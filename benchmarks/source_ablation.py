@@ -1,7 +1,8 @@
 """What each training source adds to the default recipe: retrain without it and compare.
 
-For every source of ``scripts/default_router_recipe.sh`` (the shipped recipe: golden ties on the
-judges' scale, its source weights) the router is trained once on all sources and once without that
+For every source of ``scripts/default_router_recipe.sh`` (its ridge recipe without the teacher,
+``RIDGE_OPTS``: golden ties on the judges' scale, its source weights; a teacher per ablation would
+cost a fine-tuning run each) the router is trained once on all sources and once without that
 source, and the script prints the figures of ``benchmarks/label_scale_eval.py`` that a router
 trained on everything can give: held-out MMLU / GSM8K rows, the easy/hard and task-type probes, and,
 for a dropped chat source, its own figure with the source left out (arena-bench: GPT-4-1106 vs
@@ -35,7 +36,7 @@ def main() -> None:
     ap.add_argument("--json", help="also write the figures to this file")
     args = ap.parse_args()
     data = Path(args.data)
-    name, tie_advantage, opts = RECIPES["default"]
+    name, tie_advantage, opts = RECIPES["ridge"]  # measured before the distillation (no teacher per ablation)
     opts = {**COMMON, **opts}
     battles = recipe_battles(data, tie_advantage)
     sets = evaluation_sets(data, battles)

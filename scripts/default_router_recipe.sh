@@ -1,6 +1,6 @@
 # The bundled default router's training data and options, sourced by scripts/train_default_router.sh
-# (which trains it) and benchmarks/default_router_chat_eval.sh (which measures the same recipe on
-# held-out chat data). Needs DATA (the shared data folder).
+# (which trains it), scripts/train_heavy_router.sh and benchmarks/default_router_chat_eval.sh.
+# Needs DATA (the shared data folder).
 #
 # pooled_ridge learns "how much a stronger model's answer beats a weaker one's on this prompt" from
 # labels pooled over every model pair judged on a prompt (per file: strong tier = the stronger half of
@@ -25,5 +25,16 @@ GOLDEN_ARGS=(--golden "$DATA/benchmarks/mmlu.jsonl" "$DATA/benchmarks/gsm8k.json
              "$DATA/multimodel/llmrouter_benchmark_outcomes.jsonl.gz"
              --golden-all-pairs --golden-holdout 0.2 --golden-where permissive=true benchmark_overlap=null
              --drop-models llama3-chatqa-1.5-8b llama3-chatqa-1.5-70b --golden-tie-advantage auto)
-ROUTER_OPTS=(alpha=40 stats_weight=1 embedding_weight=0.3
-             'source_weights={"arena_hard_auto_arena_bench_v1": 3, "qlora_oa_gpt4_pairwise": 2, "fastchat_vicuna_bench": 0.5, "qlora_vicuna80_gpt4_pairwise": 0.5, "mmlu": 3, "gsm8k": 1.5, "llmrouter_benchmark_outcomes": 2}')
+# Distillation (issue 19): a fine-tuned all-MiniLM-L6-v2 (pooled_bert, the teacher) trained on the
+# same labels ranks task types (maths, logic, code, extraction above open writing and chit-chat) far
+# better than the ridge learns from the labels alone; each ridge target is 70% the teacher's
+# predicted advantage (teacher_weight=0.7), MMLU weighted 5 (3 for the teacher) to keep its held-out
+# rows. The teacher is also the encoder of the bundled heavier tier (scripts/train_heavy_router.sh).
+TEACHER_OPTS=('source_weights={"arena_hard_auto_arena_bench_v1": 3, "qlora_oa_gpt4_pairwise": 2, "fastchat_vicuna_bench": 0.5, "qlora_vicuna80_gpt4_pairwise": 0.5, "mmlu": 3, "gsm8k": 1.5, "llmrouter_benchmark_outcomes": 2}'
+              'max_source_prompts={"mmlu": 2000}' show_progress=false)
+# RIDGE_OPTS: the same ridge without a teacher (the default before distillation, MMLU weight 3): the
+# heavier tier blends it with the teacher.
+RIDGE_OPTS=(alpha=40 stats_weight=1 embedding_weight=0.3
+            'source_weights={"arena_hard_auto_arena_bench_v1": 3, "qlora_oa_gpt4_pairwise": 2, "fastchat_vicuna_bench": 0.5, "qlora_vicuna80_gpt4_pairwise": 0.5, "mmlu": 3, "gsm8k": 1.5, "llmrouter_benchmark_outcomes": 2}')
+ROUTER_OPTS=(alpha=40 stats_weight=1 embedding_weight=0.3 teacher_weight=0.7
+             'source_weights={"arena_hard_auto_arena_bench_v1": 3, "qlora_oa_gpt4_pairwise": 2, "fastchat_vicuna_bench": 0.5, "qlora_vicuna80_gpt4_pairwise": 0.5, "mmlu": 5, "gsm8k": 1.5, "llmrouter_benchmark_outcomes": 2}')

@@ -13,10 +13,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _script_router_options() -> dict:
-    """``ROUTER_OPTS=(...)`` of the recipe script, as key -> value (JSON values decoded)."""
+def _script_options(name: str = "ROUTER_OPTS") -> dict:
+    """``NAME=(...)`` of the recipe script, as key -> value (JSON values decoded)."""
     text = (ROOT / "scripts" / "default_router_recipe.sh").read_text()
-    start = text.index("ROUTER_OPTS=(") + len("ROUTER_OPTS=(")
+    start = text.index(f"\n{name}=(") + len(f"\n{name}=(")
     body = text[start:text.index(")\n", start)]
     options = {}
     for item in shlex.split(body):
@@ -25,24 +25,31 @@ def _script_router_options() -> dict:
     return options
 
 
-def _benchmark_default_options() -> dict:
+def _label_scale_eval():
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
         import label_scale_eval
     finally:
         sys.path.remove(str(ROOT / "benchmarks"))
-    router, ties, options = label_scale_eval.RECIPES["default"]
-    assert (router, ties) == ("pooled_ridge", "auto")
-    return {**label_scale_eval.COMMON, **options}
+    return label_scale_eval
 
 
 def test_benchmark_measures_the_recipe_the_script_trains():
-    assert _benchmark_default_options() == _script_router_options()
+    lse = _label_scale_eval()
+    router, ties, options = lse.RECIPES["default"]
+    assert (router, ties) == ("distill", "auto")
+    assert {**lse.COMMON, **options["student"]} == _script_options("ROUTER_OPTS")
+    ridge = lse.RECIPES["ridge"]
+    assert ridge[:2] == ("pooled_ridge", "auto")
+    assert {**lse.COMMON, **ridge[2]} == _script_options("RIDGE_OPTS")
+    teacher = _script_options("TEACHER_OPTS")
+    assert teacher["source_weights"] == lse.TEACHER_WEIGHTS
+    assert teacher["max_source_prompts"] == {"mmlu": lse.BERT_MMLU_TRAIN}
 
 
 def test_bundled_checkpoint_was_trained_with_that_recipe():
     from routellm_core.loading.loader import load_router
 
     params = load_router("default").get_params()
-    for key, value in _script_router_options().items():
+    for key, value in _script_options("ROUTER_OPTS").items():
         assert params[key] == value, key

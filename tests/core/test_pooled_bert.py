@@ -148,7 +148,8 @@ def test_the_bundled_heavy_tier_loads_offline_and_contains_the_default():
     assert isinstance(heavy, BlendRouter)
     assert [m.name for m in heavy.members] == ["pooled_ridge", "pooled_bert"]
     prompts = HARD + EASY
-    np.testing.assert_array_equal(heavy.members[0].score(prompts), load_router("default").score(prompts))
+    # the ridge without a teacher (the default's recipe before distillation) and the default's teacher
+    assert heavy.members[0].teacher_weight == 0 and load_router("default").teacher_weight > 0
     scores = heavy.score(prompts)
     assert scores[:3].min() > scores[3:].max()
     assert heavy.members[1].get_params()["store"] == "trained"

@@ -216,7 +216,8 @@ class BertRouter(TransformerRouter):
             "score": "P(strong_wins) = 1 - P(tie) - P(weak_wins)",
             "pair_agnostic": self.pair_agnostic_,
             "hf_config": cfg,
-            "fit": self.fit_info_,
+            # without the wall time, so that retraining writes the same bytes
+            "fit": {k: v for k, v in (self.fit_info_ or {}).items() if k != "seconds"} or None,
         }
         tensors = state_dict_to_numpy(self.model_.state_dict())
         if self.store == "trained":
