@@ -28,7 +28,7 @@ from routellm_core.routers.registry import DEFAULT_ROUTER, ROUTER_CLASSES, avail
 #: names that load a checkpoint bundled in the package (name -> folder in resources/routers/):
 #: ``"default"`` is the recommended router (today the pooled_ridge checkpoint); ``"mf"`` scores
 #: any pair of the models in its training battles; ``"heavy"`` is the heavier tier (a fine-tuned
-#: all-MiniLM-L6-v2 blended with the default, about 6 ms a prompt, needs the classifiers extra)
+#: all-MiniLM-L6-v2 blended with the undistilled ridge, about 9 ms a prompt, needs the classifiers extra)
 BUNDLED: dict[str, str] = {"default": "pooled_ridge", "pooled_ridge": "pooled_ridge", "mf": "mf", "heavy": "heavy"}
 #: how a bundled checkpoint whose folder is not a router name is retrained
 RETRAIN: dict[str, str] = {"heavy": "bash scripts/train_heavy_router.sh"}

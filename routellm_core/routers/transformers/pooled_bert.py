@@ -11,7 +11,7 @@ draw) before pooling, keeping its total weight, to bound the training time on a 
 Defaults are the measured heavier-tier recipe (docs/benchmarks.md, "A heavier tier"):
 all-MiniLM-L6-v2 with its top 2 layers, pooler and head fine-tuned, 128 tokens, 2 epochs, batch
 16, lr 1e-4, and ``store="trained"`` (the checkpoint holds only the trained layers; the frozen
-ones come from the installed base model). About 5-6 ms a short prompt on 2 CPU cores.
+ones come from the installed base model). About 6-9 ms a short prompt on 2 CPU cores.
 
 The score, P(strong tier wins), does not depend on which two models are routed (model-agnostic).
 """
