@@ -126,28 +126,26 @@ class PooledBert:
 
 
 class Blend:
-    """``PooledBert`` and the shipped ``pooled_ridge`` recipe trained on the same battles; the score
-    is the sum of the two scores, each standardised by its mean and spread over (up to) 2,000 of
-    the training prompts at ``fit`` (a fixed map afterwards, so a prompt's score does not depend on
-    the others scored with it)."""
+    """The bundled ``heavy``'s recipe: the ``ridge`` recipe and ``PooledBert`` trained on the same
+    battles, combined by the ``blend`` router (each score standardised over 2,000 training
+    prompts, summed, on the ridge's scale), calibrated on 500 training prompts."""
 
     def __init__(self, source_weights: dict[str, float]) -> None:
-        self.parts = [PooledBert(source_weights), make_router("pooled_ridge", SHIPPED_RIDGE)]  # recipe "ridge"
-        self.scale: list[tuple[float, float]] = []
+        self.ridge = make_router("pooled_ridge", SHIPPED_RIDGE)  # recipe "ridge"
+        self.bert = PooledBert(source_weights)
+        self.router: Any = None
 
     def fit(self, battles: Battles) -> Blend:
+        self.ridge.fit(battles)
+        self.bert.fit(battles)
         prompts = sorted(set(battles.prompts))
-        sample = [prompts[i] for i in np.random.default_rng(0).permutation(len(prompts))[:2000]]
-        self.scale = []
-        for part in self.parts:
-            part.fit(battles)
-            s = np.asarray(part.score(sample), dtype=np.float64)
-            self.scale.append((float(s.mean()), max(float(s.std()), 1e-9)))
+        sample = [prompts[i] for i in np.random.default_rng(0).permutation(len(prompts))[:500]]
+        self.router = router_class("blend")(members=[self.ridge, self.bert.router])
+        self.router.fit(battles, calibration_prompts=sample)
         return self
 
     def score(self, prompts: list[str]) -> np.ndarray:
-        return sum((np.asarray(part.score(prompts), dtype=np.float64) - mu) / sd
-                   for part, (mu, sd) in zip(self.parts, self.scale))
+        return np.asarray(self.router.score(prompts))
 
 
 #: PooledBert teachers by training set (the distillation recipes share one per split)
