@@ -14,6 +14,9 @@ hash) and prints the figures below. Recipes (``--recipes``):
 - ``default``: the shipped recipe: ``ridge`` distilled from a ``pooled_bert`` teacher trained on the
   same split (``teacher_weight`` 0.7, MMLU weight 5; ``Distilled``), about 35 minutes on 2 threads;
   ``distill_08``: teacher share 0.8, MMLU weight 6 (shares the teachers when run with ``default``);
+- ``variants``: ``default`` plus the training prompts' shortened variants taught by the teacher
+  alone (``variant_weight`` 0.6) and static-embedding weight 0.6; ``variants_08``: the same with
+  teacher share 0.8 and variant weight 0.3 (shares the teachers when run with ``variants``);
 - ``latent``: ``latent_ridge`` (labels from the joint latent scale), the weights of ``judge_scale``;
 - ``minilm``: ``ridge`` on the full all-MiniLM-L6-v2 transformer embedding (embedding weight 1)
   (about 5-10 ms a prompt on CPU; needs the ``sentence-transformers`` extra);
@@ -34,11 +37,17 @@ Figures:
 - ``OA gpt-4 in-domain``: the OA prompts in 3 folds, each scored by a router trained on everything
   but that fold (the stand-in for new OpenAssistant-style traffic);
 - the router trained on everything: APGR on the held-out MMLU / GSM8K rows (GPT-4 vs Mixtral), the
-  easy/hard probe's AUC and the task-type probe's AUC (overall and per high type).
+  easy/hard probe's AUC and the task-type probe's AUC (its first half, overall and per high type;
+  over its pairs of about the same length; and on its third set, ``task_type_probe.py``).
 
 Headroom = (APGR - 0.5) / (oracle APGR - 0.5). About 2 minutes per recipe on a 2-core machine.
 
     .venv/bin/python benchmarks/label_scale_eval.py --data ../shared/data [--recipes pooled ridge default latent] [--json out.json]
+    .venv/bin/python benchmarks/label_scale_eval.py --data ../shared/data --recipes --baselines [--peer FILE]
+
+``--baselines`` adds untrained columns scored on the same prompts: the prompt's length and each
+``--peer`` file (``benchmarks/peer_scores.py``, e.g. LiteLLM's keyword ``ComplexityRouter``);
+``--dump-prompts FILE`` writes the prompts such a file must score.
 """
 
 from __future__ import annotations
@@ -58,6 +67,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import easy_hard_probe  # noqa: E402
+import peers  # noqa: E402
 import task_type_probe  # noqa: E402
 
 from routellm_core.data import Battles, read_golden  # noqa: E402
@@ -80,6 +90,9 @@ TEACHER_WEIGHTS = SHIPPED_RIDGE["source_weights"]
 #: the shipped default (ROUTER_OPTS): the ridge distilled from a pooled_bert teacher, 0.7 of each
 #: target the teacher's, MMLU weight 5
 SHIPPED = {"alpha": 40, "teacher_weight": 0.7, "source_weights": {**WEIGHTS, "mmlu": 5}}
+#: the distilled ridge with the training prompts' shortened variants (``variant_weight``) and a
+#: heavier static embedding
+VARIANTS = {**SHIPPED, "variant_weight": 0.6, "embedding_weight": 0.6}
 #: recipe -> (router, golden tie advantage, router options); "default" is scripts/default_router_recipe.sh
 RECIPES: dict[str, tuple[str, str | None, dict]] = {
     "pooled": ("pooled_ridge", None, {"source_weights": {**WEIGHTS, OA: 1}}),
@@ -92,6 +105,11 @@ RECIPES: dict[str, tuple[str, str | None, dict]] = {
     # a larger teacher share (0.8, MMLU weight 6)
     "distill_08": ("distill", "auto", {"student": {**SHIPPED, "teacher_weight": 0.8,
                                                    "source_weights": {**WEIGHTS, "mmlu": 6}}}),
+    # shortened variants of the training prompts taught by the teacher alone (variant_weight 0.6),
+    # embedding weight 0.6 (issue 19's length-balanced task-type probe)
+    "variants": ("distill", "auto", {"student": VARIANTS}),
+    # the same with teacher share 0.8 and variant weight 0.3
+    "variants_08": ("distill", "auto", {"student": {**VARIANTS, "teacher_weight": 0.8, "variant_weight": 0.3}}),
     "latent": ("latent_ridge", None, {"source_weights": WEIGHTS}),
     # the heavier tier: the ridge recipe on the full all-MiniLM-L6-v2 transformer embedding
     "minilm": ("pooled_ridge", "auto", {**SHIPPED_RIDGE, "embedder": "all-MiniLM-L6-v2", "embedding_weight": 1.0}),
@@ -206,13 +224,28 @@ auc = easy_hard_probe.auc  # (negatives, positives) -> P(a positive scores above
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default="../shared/data", help="the shared data folder")
-    ap.add_argument("--recipes", nargs="+", default=["pooled", "judge_scale", "ridge", "latent"], choices=list(RECIPES))
+    ap.add_argument("--recipes", nargs="*", default=["pooled", "judge_scale", "ridge", "latent"], choices=list(RECIPES),
+                    help="recipes to train and evaluate (none: only --baselines)")
     ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--baselines", action="store_true",
+                    help="add untrained columns: prompt length and each --peer (scored on the same prompts)")
+    ap.add_argument("--peer", action="append", metavar="FILE",
+                    help="a peer's scores (benchmarks/peer_scores.py); implies --baselines")
+    ap.add_argument("--dump-prompts", metavar="FILE", help="write every evaluated prompt as a JSON list and stop")
     args = ap.parse_args()
     data = Path(args.data)
+    if args.dump_prompts:
+        sets = evaluation_sets(data, recipe_battles(data, "auto"))
+        Path(args.dump_prompts).write_text(json.dumps(sorted(sets.all_prompts())), encoding="utf-8")
+        print(f"wrote {len(sets.all_prompts())} prompts to {args.dump_prompts}")
+        return
     results: dict[str, dict[str, float]] = {}
     for recipe in args.recipes:
         results[recipe] = evaluate_recipe(recipe, data)
+    if args.baselines or args.peer:
+        sets = evaluation_sets(data, recipe_battles(data, "auto"))
+        for name, scorer in peers.scorers(args.peer).items():
+            results[name] = evaluate_untrained(scorer, sets)
     keys = list(next(iter(results.values())))
     print("| figure | " + " | ".join(results) + " |")
     print("|---|" + "---|" * len(results))
@@ -237,13 +270,20 @@ def recipe_battles(data: Path, tie_advantage: str | None) -> Battles:
 
 @dataclass
 class EvaluationSets:
-    """What every figure is computed on: per chat group (prompts, strong quality, weak quality), the
-    held-out benchmark rows, and the task-type probe's high and low prompts."""
+    """What every figure is computed on: per chat group (prompts, strong quality, weak quality) and
+    the held-out benchmark rows (the probes' prompts are their modules')."""
 
     chat: dict[str, tuple[list[str], np.ndarray, np.ndarray]]
     held_rows: dict[str, tuple[list[str], np.ndarray, np.ndarray]]
-    high: list[str]
-    low: list[str]
+
+    def all_prompts(self) -> set[str]:
+        """Every prompt a figure scores (what a peer's scores file must cover)."""
+        out = set(easy_hard_probe.EASY) | set(easy_hard_probe.HARD)
+        out |= {p for half in (task_type_probe.PROMPTS, task_type_probe.LENGTH_PROMPTS, task_type_probe.SEALED_PROMPTS)
+                for ps in half.values() for p in ps}
+        for prompts, _, _ in [*self.chat.values(), *self.held_rows.values()]:
+            out |= set(prompts)
+        return out
 
 
 def evaluation_sets(data: Path, battles: Battles) -> EvaluationSets:
@@ -259,21 +299,37 @@ def evaluation_sets(data: Path, battles: Battles) -> EvaluationSets:
         chat={"arena graded": arena, "OA gpt-4": (oa.prompts, oa.strong, oa.weak),
               "vicuna": (vicuna.prompts, vicuna.strong, vicuna.weak)},
         held_rows=held_rows,
-        high=[p for t in task_type_probe.HIGH for p in task_type_probe.PROMPTS[t]],
-        low=[p for t in task_type_probe.LOW for p in task_type_probe.PROMPTS[t]],
     )
 
 
 def probe_figures(router: Any, sets: EvaluationSets) -> dict[str, float]:
-    """Figures of a router trained on everything: held-out MMLU/GSM8K rows and both probes."""
+    """Figures of a router trained on everything: held-out MMLU/GSM8K rows and both probes (the
+    task-type probe's first half, as issue 19 set it, and its pairs of about the same length)."""
     out: dict[str, float] = {}
     for bench, (prompts, s, w) in sets.held_rows.items():
         out[f"{bench} held-out APGR"] = headroom(np.asarray(router.score(prompts)), s, w)[0]
     out["easy/hard AUC"] = auc(np.asarray(router.score(easy_hard_probe.EASY)), np.asarray(router.score(easy_hard_probe.HARD)))
-    low_scores = np.asarray(router.score(sets.low))
-    out["task-type AUC"] = auc(low_scores, np.asarray(router.score(sets.high)))
+    types = task_type_probe.probe(router)
+    out["task-type AUC"] = types["auc_high_vs_low"]
     for t in task_type_probe.HIGH:
-        out[f"task-type AUC {t}"] = auc(low_scores, np.asarray(router.score(task_type_probe.PROMPTS[t])))
+        out[f"task-type AUC {t}"] = types["types"][t]["auc_vs_low"]
+    out["task-type length-matched AUC"] = types["auc_length_matched"]
+    for t in task_type_probe.HIGH:
+        out[f"task-type length-matched AUC {t}"] = types["types"][t]["matched_auc_vs_low"]
+    out["task-type third set AUC"] = types["auc_sealed"]
+    return out
+
+
+def evaluate_untrained(scorer: Any, sets: EvaluationSets) -> dict[str, float]:
+    """A recipe's figures for a scorer that is never trained (a baseline or a peer): every chat
+    figure scores the same prompts, so leave-one-source-out and in-domain are one figure."""
+    out: dict[str, float] = {}
+    for group, (prompts, strong, weak) in sets.chat.items():
+        apgr, room = headroom(np.asarray(scorer.score(prompts)), strong, weak)
+        out[f"{group} LOSO APGR"], out[f"{group} LOSO headroom"] = apgr, room
+        if group == "OA gpt-4":
+            out["OA gpt-4 in-domain APGR"], out["OA gpt-4 in-domain headroom"] = apgr, room
+    out.update(probe_figures(scorer, sets))
     return out
 
 

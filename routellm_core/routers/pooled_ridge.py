@@ -17,7 +17,11 @@ same total weight unless ``source_weights`` says otherwise, times the mean weigh
 target becomes ``(1 - teacher_weight) * pooled advantage + teacher_weight * (2 * teacher score - 1)``,
 the teacher's score read as a soft P(strong tier wins) (``pooled_bert``'s). A fine-tuned encoder
 trained on the same labels ranks task types far better than these features learn from the labels
-alone; its smoother targets teach the ridge that ranking at the ridge's speed.
+alone; its smoother targets teach the ridge that ranking at the ridge's speed. With
+``variant_weight`` > 0, shortened variants of the training prompts (``data.variants``: a question's
+stem without its answer options, a prompt's last sentence) join the training set with the teacher's
+target alone and this total weight (a share of the labelled prompts' total weight), so that the
+ridge learns the teacher's task types apart from the prompts' lengths.
 
 The score ``sigmoid(2 * predicted advantage)`` is about P(a stronger model's answer is better) +
 half P(tie). It does not depend on which two models are routed (the router is model-agnostic):
@@ -32,6 +36,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from routellm_core.data.pooling import DEFAULT_STRONG_TIER, check_source_weights, pool_labels, source_prompt_weights
+from routellm_core.data.variants import shortened_variants
 from routellm_core.errors import ConfigError
 from routellm_core.routers.tfidf_ridge import (
     N_STATS,
@@ -76,8 +81,10 @@ class PooledRidgeRouter(TfidfRidgeRouter):
     tier; in (0, 1)), ``weak_tier`` (share of models, after the strong tier, in the weak tier;
     None = all the rest), ``source_weights`` (``{source name: total weight}``; sources not named
     get 1.0, names of sources absent from the training data are ignored), ``teacher_weight``
-    (in [0, 1]: the teacher's share of each target, with ``fit(..., teacher=)``; 0 = none) and
-    every ``tfidf_ridge`` parameter."""
+    (in [0, 1]: the teacher's share of each target, with ``fit(..., teacher=)``; 0 = none),
+    ``variant_weight`` (>= 0, with a teacher: the total weight of the training prompts' shortened
+    variants, taught by the teacher alone, as a share of the labelled prompts'; 0 = none) and every
+    ``tfidf_ridge`` parameter."""
 
     name: ClassVar[str] = "pooled_ridge"
     n_stats: ClassVar[int] = N_STATS + N_CHAR_STATS
@@ -92,17 +99,25 @@ class PooledRidgeRouter(TfidfRidgeRouter):
         weak_tier: float | None = None,
         source_weights: dict[str, float] | None = None,
         teacher_weight: float = 0.0,
+        variant_weight: float = 0.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.set_params(strong_tier=strong_tier, weak_tier=weak_tier, source_weights=source_weights,
-                        teacher_weight=teacher_weight)
+                        teacher_weight=teacher_weight, variant_weight=variant_weight)
 
     def _check_params(self, params: dict[str, Any]) -> dict[str, Any]:
         out = super()._check_params(params)
         weight = finite_number("teacher_weight", out.get("teacher_weight", 0.0), minimum=0.0, maximum=1.0,
                                hint="It is the teacher's share of each training target: 0 (none) to 1 (all).")
-        return out | {"source_weights": check_source_weights(out.get("source_weights")), "teacher_weight": weight}
+        variants = finite_number("variant_weight", out.get("variant_weight", 0.0), minimum=0.0, maximum=10.0,
+                                 hint="It is the shortened variants' total weight as a share of the labelled "
+                                      "prompts': 0 (none) to 10.")
+        if variants > 0 and weight == 0:
+            raise ConfigError("variant_weight needs a teacher: set teacher_weight > 0 (and pass fit(..., teacher=)), "
+                              "or set variant_weight=0.")
+        return out | {"source_weights": check_source_weights(out.get("source_weights")), "teacher_weight": weight,
+                      "variant_weight": variants}
 
     def fit(self, battles: Any, *, calibration_prompts: Any = None, init: Any = None,
             init_alpha: float | None = None, teacher: Any = None) -> PooledRidgeRouter:
@@ -135,11 +150,16 @@ class PooledRidgeRouter(TfidfRidgeRouter):
         default 1, times its rows' mean weight), spread evenly over its prompts."""
         prompts, targets = self._targets(battles)
         teacher = getattr(self, "_teacher", None)
-        if teacher is not None:
-            taught = 2.0 * np.asarray(teacher.score(prompts), dtype=np.float64) - 1.0
-            targets = (1.0 - self.teacher_weight) * targets + self.teacher_weight * taught
         w, self.sources_ = source_prompt_weights(battles, prompts, self.source_weights)
-        return prompts, targets, w
+        if teacher is None:
+            return prompts, targets, w
+        variants = shortened_variants(prompts) if self.variant_weight > 0 else []
+        taught = 2.0 * np.asarray(teacher.score(prompts + variants), dtype=np.float64) - 1.0
+        targets = (1.0 - self.teacher_weight) * targets + self.teacher_weight * taught[: len(prompts)]
+        if not variants:
+            return prompts, targets, w
+        variant_w = np.full(len(variants), self.variant_weight * float(w.sum()) / len(variants))
+        return prompts + variants, np.concatenate([targets, taught[len(prompts):]]), np.concatenate([w, variant_w])
 
     def _stats_row(self, text: str) -> tuple[float, ...]:
         """``tfidf_ridge``'s 7 text statistics, then the 7 character-class statistics."""
