@@ -304,7 +304,8 @@ def evaluation_sets(data: Path, battles: Battles) -> EvaluationSets:
 
 def probe_figures(router: Any, sets: EvaluationSets) -> dict[str, float]:
     """Figures of a router trained on everything: held-out MMLU/GSM8K rows and both probes (the
-    task-type probe's first half, as issue 19 set it, and its pairs of about the same length)."""
+    task-type probe's first half, as issue 19 set it, its pairs of about the same length, and its
+    third set)."""
     out: dict[str, float] = {}
     for bench, (prompts, s, w) in sets.held_rows.items():
         out[f"{bench} held-out APGR"] = headroom(np.asarray(router.score(prompts)), s, w)[0]
